@@ -1,0 +1,3 @@
+from eventctl.cli.main import main
+
+main()

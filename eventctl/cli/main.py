@@ -1,0 +1,90 @@
+"""The `eventctl` entry point: the root app, global options and error handling."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from eventctl import __version__
+from eventctl.cli import env
+from eventctl.cli._app import App
+from eventctl.errors import EventctlError
+
+app = typer.Typer(
+    name="eventctl",
+    help="Build, run, deploy, observe and price the Event Planner platform.\n\n"
+    "Example:\n\n    eventctl env list",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# One sub-app per noun; each later command group registers itself here.
+app.add_typer(env.app, name="env")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"eventctl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config", "-c", help="Settings file (default: ./eventctl.toml).", dir_okay=False
+        ),
+    ] = None,
+    region: Annotated[str | None, typer.Option(help="AWS region (overrides settings).")] = None,
+    domain: Annotated[str | None, typer.Option(help="DNS domain (overrides settings).")] = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Build, run, deploy, observe and price the Event Planner platform.
+
+    Example:
+
+        eventctl env show dev
+    """
+    ctx.obj = App(config_path=config, flags={"region": region, "domain": domain})
+
+
+def main() -> None:
+    """Console-script entry: run the app; print expected errors once, without a traceback."""
+    debug = os.environ.get("EVENTCTL_DEBUG") == "1"
+    try:
+        app(prog_name="eventctl")
+    except EventctlError as exc:
+        if debug:
+            raise
+        _print_error(exc)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, and keep Python from complaining
+        # about the closed stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
+
+
+def _print_error(exc: EventctlError) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(stderr=True, soft_wrap=True)
+    console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
+    if exc.hint:
+        console.print(f"[yellow]hint:[/] {escape(exc.hint)}", highlight=False)

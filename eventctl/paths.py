@@ -1,0 +1,14 @@
+"""Where the files shipped beside the package live (templates, services, web app)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SOURCE_ROOT = PACKAGE_DIR.parent
+
+
+def templates_dir() -> Path:
+    """The Terraform templates: the source tree's `templates/`, or the copy inside a wheel."""
+    source = SOURCE_ROOT / "templates"
+    return source if source.is_dir() else PACKAGE_DIR / "_templates"

@@ -1,0 +1,112 @@
+"""The platform model: build it once, derive everything from it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from eventctl.errors import ModelError
+from eventctl.platform.catalog import ALARMS, DATABASES, QUEUES, SERVICES, TOPICS
+from eventctl.platform.environments import PROFILES
+from eventctl.platform.model import EnvironmentProfile, Names, Platform, Service
+
+__all__ = [
+    "EnvironmentProfile",
+    "InvalidSetting",
+    "Names",
+    "Platform",
+    "Service",
+    "build_platform",
+]
+
+USER_SETTINGS = ("project", "domain", "region", "account_id")
+
+
+class InvalidSetting(ValueError):
+    """A user-supplied setting (dotted `key`) was refused by the model."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}")
+        self.key = key
+        self.message = message
+
+
+def build_platform(
+    *,
+    project: str = "event-planner",
+    domain: str = "sankofagrid.com",
+    region: str = "eu-west-1",
+    account_id: str | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Platform:
+    """The platform with per-environment `overrides` merged into the built-in profiles.
+
+    Raises InvalidSetting (naming the dotted key) for a bad user value, and ModelError when
+    the built-in catalog itself is inconsistent.
+    """
+    overrides = overrides or {}
+    known = [profile.name for profile in PROFILES]
+    for name in overrides:
+        if name not in known:
+            raise InvalidSetting(
+                f"environments.{name}", f"unknown environment (known: {', '.join(known)})"
+            )
+    environments = {
+        profile.name: _apply(profile, overrides.get(profile.name, {})) for profile in PROFILES
+    }
+    try:
+        return Platform(
+            project=project,
+            domain=domain,
+            region=region,
+            account_id=account_id,
+            services=SERVICES,
+            queues=QUEUES,
+            topics=TOPICS,
+            databases=DATABASES,
+            alarms=ALARMS,
+            environments=environments,
+        )
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = error["loc"]
+        if loc and loc[0] in USER_SETTINGS:
+            raise InvalidSetting(str(loc[0]), _message(error)) from None
+        raise ModelError(f"the platform model is inconsistent: {_message(error)}") from None
+
+
+def _apply(profile: EnvironmentProfile, override: Mapping[str, Any]) -> EnvironmentProfile:
+    if not override:
+        return profile
+    services = {s.name for s in SERVICES}
+    for name in override.get("services", {}) or {}:
+        if name not in services:
+            raise InvalidSetting(
+                f"environments.{profile.name}.services.{name}",
+                f"unknown service (known: {', '.join(sorted(services))})",
+            )
+    merged = _deep_merge(profile.model_dump(), override)
+    try:
+        return EnvironmentProfile.model_validate(merged)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = ".".join(["environments", profile.name, *map(str, error["loc"])])
+        raise InvalidSetting(key, _message(error)) from None
+
+
+def _message(error: Any) -> str:
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")
+
+
+def _deep_merge(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
+    result = dict(base)
+    for key, value in update.items():
+        current = result.get(key)
+        if isinstance(current, dict) and isinstance(value, Mapping):
+            result[key] = _deep_merge(current, value)
+        else:
+            result[key] = value
+    return result

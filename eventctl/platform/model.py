@@ -1,0 +1,485 @@
+"""The typed description of the Event Planner platform.
+
+Everything eventctl produces (Terraform, the local runtime, cost lines, log group names) is
+derived from these objects, so a service, queue or size is written down exactly once: in
+`catalog.py` for the platform and `environments.py` for the environment profiles.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from eventctl.platform.validation import validate_platform
+
+Permission = Literal["ses", "s3", "sqs", "sns"]
+EnvironmentKind = Literal["local", "aws"]
+
+_NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
+
+
+class Frozen(BaseModel):
+    """Base for model objects: immutable and strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _check_name(value: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError(f"{value!r} must be lower-case letters, digits and dashes")
+    return value
+
+
+Name = Annotated[str, AfterValidator(_check_name)]
+
+
+class Service(Frozen):
+    """One of the five backend services (a Starlette app, an ECS service in AWS)."""
+
+    name: Name = Field(description="short name, e.g. 'auth'")
+    title: str
+    port: int = Field(ge=1024, le=65535)
+    path_prefix: str = Field(description="ALB path prefix, e.g. '/api/auth'")
+    cpu: int = Field(default=256, description="Fargate CPU units")
+    memory: int = Field(default=512, description="Fargate memory in MiB")
+    database: str | None = Field(default=None, description="the PostgreSQL database it owns")
+    image_name: Name = Field(description="ECR repository suffix, e.g. 'auth-svc'")
+    permissions: tuple[Permission, ...] = Field(description="AWS services its task role may use")
+    publishes_queues: tuple[str, ...] = ()
+    publishes_topics: tuple[str, ...] = ()
+    consumes: tuple[str, ...] = Field(default=(), description="SQS queues it long-polls")
+    health_path: str = "/healthz"
+
+    @field_validator("path_prefix")
+    @classmethod
+    def _prefix_under_api(cls, value: str) -> str:
+        if not re.fullmatch(r"/api/[a-z][a-z0-9-]*", value):
+            raise ValueError(f"{value!r} must look like '/api/<word>'")
+        return value
+
+    @property
+    def full_name(self) -> str:
+        """The seed's name for it: 'auth-service'."""
+        return f"{self.name}-service"
+
+    @property
+    def path_pattern(self) -> str:
+        """The ALB listener rule pattern, '/api/auth/*'."""
+        return f"{self.path_prefix}/*"
+
+
+class Queue(Frozen):
+    """An SQS queue; every queue gets a dead-letter queue and KMS encryption."""
+
+    name: Name
+    purpose: str
+    max_receive_count: int = Field(default=5, ge=1, le=1000)
+    visibility_timeout_seconds: int = Field(default=30, ge=0, le=43200)
+    retention_seconds: int = Field(default=4 * 86400, ge=60, le=14 * 86400)
+    unconsumed_reason: str | None = Field(
+        default=None, description="why no service consumes it (required when none does)"
+    )
+
+
+class Topic(Frozen):
+    """An SNS topic and the SQS queues subscribed to it."""
+
+    name: Name
+    purpose: str
+    subscribed_queues: tuple[str, ...] = ()
+
+
+class Database(Frozen):
+    """A PostgreSQL database (one RDS instance each, as the seed draws it)."""
+
+    name: Name = Field(description="the seed's name, e.g. 'auth-db'")
+    db_name: str = Field(description="the database name inside PostgreSQL, e.g. 'auth'")
+    engine_version: str = "16"
+    port: int = 5432
+
+    @field_validator("db_name")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", value):
+            raise ValueError(f"{value!r} is not a PostgreSQL identifier")
+        return value
+
+
+class DocumentStore(Frozen):
+    """The DocumentDB (MongoDB-compatible) cluster that keeps the audit log."""
+
+    name: str = "docdb"
+    purpose: str = "audit logs"
+    port: int = 27017
+    tls_required: bool = True
+    engine_version: str = "5.0.0"
+
+
+class Cache(Frozen):
+    """ElastiCache Redis for sessions and caching."""
+
+    name: str = "redis"
+    purpose: str = "sessions, caching, login rate limits"
+    port: int = 6379
+    engine_version: str = "7.1"
+
+
+class Alarm(Frozen):
+    """A CloudWatch alarm kind; `per` says what it is instantiated for."""
+
+    name: str
+    metric: str
+    namespace: str
+    per: Literal["service", "load_balancer", "database", "cache"]
+    threshold: float
+    comparison: Literal["GreaterThanThreshold", "LessThanThreshold"] = "GreaterThanThreshold"
+    statistic: Literal["Average", "Sum", "Maximum", "Minimum"] = "Average"
+    period_seconds: int = 300
+    evaluation_periods: int = 2
+
+
+class ServiceSize(Frozen):
+    """A per-environment override of one service's Fargate size."""
+
+    cpu: int | None = None
+    memory: int | None = None
+
+
+class Autoscaling(Frozen):
+    """ECS application autoscaling bounds and target-tracking values."""
+
+    min_tasks: int = Field(ge=1)
+    max_tasks: int = Field(ge=1)
+    cpu_target_percent: float = Field(default=70, gt=0, le=100)
+    memory_target_percent: float = Field(default=75, gt=0, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Autoscaling:
+        if self.max_tasks < self.min_tasks:
+            raise ValueError(f"max_tasks ({self.max_tasks}) < min_tasks ({self.min_tasks})")
+        return self
+
+
+class Network(Frozen):
+    """The VPC layout: one public, one app and one data subnet per availability zone."""
+
+    vpc_cidr: str = "10.0.0.0/16"
+    availability_zones: int = Field(default=2, ge=2, le=3)
+    public_subnets: tuple[str, ...] = ("10.0.1.0/24", "10.0.2.0/24")
+    app_subnets: tuple[str, ...] = ("10.0.11.0/24", "10.0.12.0/24")
+    data_subnets: tuple[str, ...] = ("10.0.21.0/24", "10.0.22.0/24")
+    nat_gateways: int = Field(default=1, ge=1)
+    interface_endpoints: tuple[str, ...] = ("ecr.api", "ecr.dkr", "logs", "secretsmanager", "ssm")
+    gateway_endpoints: tuple[str, ...] = ("s3",)
+    flow_log_retention_days: int = 30
+
+    @field_validator("vpc_cidr")
+    @classmethod
+    def _cidr(cls, value: str) -> str:
+        _parse_cidr(value)
+        return value
+
+    @model_validator(mode="after")
+    def _subnets_fit(self) -> Network:
+        vpc = _parse_cidr(self.vpc_cidr)
+        seen: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        for tier in ("public_subnets", "app_subnets", "data_subnets"):
+            cidrs: tuple[str, ...] = getattr(self, tier)
+            if len(cidrs) != self.availability_zones:
+                raise ValueError(
+                    f"{tier} has {len(cidrs)} entries; need one per availability zone "
+                    f"({self.availability_zones})"
+                )
+            for cidr in cidrs:
+                net = _parse_cidr(cidr)
+                if not net.subnet_of(vpc):  # type: ignore[arg-type]
+                    raise ValueError(f"{tier}: {cidr} is outside the VPC {self.vpc_cidr}")
+                clash = next((other for other in seen if net.overlaps(other)), None)
+                if clash is not None:
+                    raise ValueError(f"{tier}: {cidr} overlaps {clash}")
+                seen.append(net)
+        if self.nat_gateways > self.availability_zones:
+            raise ValueError(
+                f"nat_gateways ({self.nat_gateways}) exceeds availability_zones "
+                f"({self.availability_zones})"
+            )
+        return self
+
+
+def _parse_cidr(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    try:
+        return ipaddress.ip_network(value, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a valid CIDR block ({exc})") from None
+
+
+class RdsProfile(Frozen):
+    instance_class: str = "db.t3.medium"
+    allocated_storage_gb: int = Field(default=20, ge=20, le=65536)
+    max_allocated_storage_gb: int | None = Field(
+        default=None, description="storage autoscaling ceiling; None disables it"
+    )
+    storage_type: str = "gp3"
+    multi_az: bool = False
+    backup_retention_days: int = Field(default=1, ge=0, le=35)
+    deletion_protection: bool = False
+    final_snapshot: bool = False
+
+    @model_validator(mode="after")
+    def _ceiling(self) -> RdsProfile:
+        ceiling = self.max_allocated_storage_gb
+        if ceiling is not None and ceiling < self.allocated_storage_gb:
+            raise ValueError(
+                f"max_allocated_storage_gb ({ceiling}) < allocated_storage_gb "
+                f"({self.allocated_storage_gb})"
+            )
+        return self
+
+
+class DocdbProfile(Frozen):
+    instance_class: str = "db.t3.medium"
+    instances: int = Field(default=1, ge=1, le=16)
+    backup_retention_days: int = Field(default=1, ge=1, le=35)
+    deletion_protection: bool = False
+    final_snapshot: bool = False
+
+
+class RedisProfile(Frozen):
+    node_type: str = "cache.t3.micro"
+    nodes: int = Field(default=1, ge=1, le=6, description="primary + replicas")
+    automatic_failover: bool = False
+    snapshot_retention_days: int = Field(default=0, ge=0, le=35)
+
+    @model_validator(mode="after")
+    def _failover_needs_replica(self) -> RedisProfile:
+        if self.automatic_failover and self.nodes < 2:
+            raise ValueError("automatic_failover needs nodes >= 2 (a primary and a replica)")
+        return self
+
+
+class LocalRuntime(Frozen):
+    """How `env up local` runs the platform on one machine."""
+
+    gateway_port: int = Field(default=8080, ge=1024, le=65535)
+    aws_emulator_port: int = Field(default=5005, ge=1024, le=65535)
+    data_dir: str = ".eventctl/local"
+
+
+class EnvironmentProfile(Frozen):
+    """One environment: local (one machine), dev (seed's dev column) or prod (seed's HA)."""
+
+    name: Name
+    description: str
+    kind: EnvironmentKind
+    production: bool = False
+    desired_count: int = Field(default=1, ge=0, le=100, description="tasks per service")
+    autoscaling: Autoscaling | None = None
+    manual_approval: bool = False
+    log_retention_days: int = 30
+    services: dict[str, ServiceSize] = Field(
+        default_factory=dict, description="per-service size overrides"
+    )
+    network: Network | None = None
+    rds: RdsProfile | None = None
+    docdb: DocdbProfile | None = None
+    redis: RedisProfile | None = None
+    local: LocalRuntime | None = None
+    dns_prefix: str = Field(
+        default="", description="label put before the domain, e.g. 'dev' -> dev.example.com"
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EnvironmentProfile:
+        aws_parts = {
+            "network": self.network,
+            "rds": self.rds,
+            "docdb": self.docdb,
+            "redis": self.redis,
+        }
+        if self.kind == "aws":
+            missing = [key for key, value in aws_parts.items() if value is None]
+            if missing:
+                raise ValueError(f"an AWS environment needs {', '.join(missing)}")
+        elif self.local is None:
+            raise ValueError("a local environment needs its 'local' runtime settings")
+        return self
+
+    @field_validator("desired_count")
+    @classmethod
+    def _production_runs_tasks(cls, value: int, info: ValidationInfo) -> int:
+        if info.data.get("production") and value < 1:
+            raise ValueError(f"is {value}; a production environment needs at least 1 task")
+        return value
+
+    @field_validator("autoscaling")
+    @classmethod
+    def _desired_within_bounds(
+        cls, value: Autoscaling | None, info: ValidationInfo
+    ) -> Autoscaling | None:
+        desired = info.data.get("desired_count")
+        if value and desired is not None and not value.min_tasks <= desired <= value.max_tasks:
+            raise ValueError(
+                f"{value.min_tasks}-{value.max_tasks} tasks does not include "
+                f"desired_count {desired}"
+            )
+        return value
+
+
+class Platform(Frozen):
+    """The whole platform: services, messaging, data stores and environment profiles."""
+
+    project: Name = "event-planner"
+    domain: str = "sankofagrid.com"
+    region: str = "eu-west-1"
+    account_id: str | None = None
+    cloud_map_namespace: str = "eventplanner.local"
+    services: tuple[Service, ...]
+    queues: tuple[Queue, ...]
+    topics: tuple[Topic, ...]
+    databases: tuple[Database, ...]
+    document_store: DocumentStore = DocumentStore()
+    cache: Cache = Cache()
+    alarms: tuple[Alarm, ...] = ()
+    environments: dict[str, EnvironmentProfile]
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, value: str) -> str:
+        label = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+        if not re.fullmatch(rf"({label}\.)+[a-z]{{2,63}}", value):
+            raise ValueError(f"{value!r} is not a DNS domain name")
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-\d", value):
+            raise ValueError(f"{value!r} is not an AWS region name (like eu-west-1)")
+        return value
+
+    @field_validator("account_id")
+    @classmethod
+    def _account(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"\d{12}", value):
+            raise ValueError(f"{value!r} is not a 12-digit AWS account id")
+        return value
+
+    @model_validator(mode="after")
+    def _validate(self) -> Platform:
+        validate_platform(self)
+        return self
+
+    # -- lookups -------------------------------------------------------------------------
+
+    def service(self, name: str) -> Service:
+        """The service called `name` ('auth' or 'auth-service')."""
+        from eventctl.errors import UnknownNameError
+
+        for service in self.services:
+            if name in (service.name, service.full_name):
+                return service
+        raise UnknownNameError("service", name, [s.name for s in self.services])
+
+    def environment(self, name: str) -> EnvironmentProfile:
+        """The environment profile called `name`."""
+        from eventctl.errors import UnknownNameError
+
+        if name not in self.environments:
+            raise UnknownNameError("environment", name, list(self.environments))
+        return self.environments[name]
+
+    def consumer_of(self, queue: str) -> Service | None:
+        """The service that long-polls `queue`, if any."""
+        return next((s for s in self.services if queue in s.consumes), None)
+
+    def service_size(self, env: EnvironmentProfile, service: Service) -> tuple[int, int]:
+        """(cpu, memory) of `service` in `env`, with the environment's overrides applied."""
+        override = env.services.get(service.name, ServiceSize())
+        return (override.cpu or service.cpu, override.memory or service.memory)
+
+    def names(self, env: str) -> Names:
+        """The AWS resource names of one environment."""
+        return Names(platform=self, env=self.environment(env).name)
+
+
+class Names:
+    """Resource names for one environment, in the seed's conventions."""
+
+    def __init__(self, platform: Platform, env: str) -> None:
+        self.platform = platform
+        self.env = env
+        self.prefix = f"{platform.project}-{env}"
+
+    @property
+    def cluster(self) -> str:
+        return f"{self.prefix}-cluster"
+
+    @property
+    def assets_bucket(self) -> str:
+        return f"{self.prefix}-assets"
+
+    @property
+    def dashboard(self) -> str:
+        return f"{self.prefix}-dashboard"
+
+    @property
+    def alerts_topic(self) -> str:
+        return f"{self.prefix}-alerts"
+
+    @property
+    def state_key(self) -> str:
+        return f"{self.env}/terraform.tfstate"
+
+    @property
+    def lock_table(self) -> str:
+        return f"{self.platform.project}-terraform-locks"
+
+    def state_bucket(self, account_id: str) -> str:
+        """The seed's state bucket: `<project>-terraform-state-<region>-<account>`."""
+        return f"{self.platform.project}-terraform-state-{self.platform.region}-{account_id}"
+
+    def ecr_repository(self, service: Service) -> str:
+        return f"{self.prefix}-{service.image_name}"
+
+    def log_group(self, service: Service) -> str:
+        return f"/ecs/{self.platform.project}/{self.env}/{service.full_name}"
+
+    def ecs_service(self, service: Service) -> str:
+        return f"{self.prefix}-{service.full_name}"
+
+    def queue(self, queue: str) -> str:
+        return f"{self.prefix}-{queue}"
+
+    def dead_letter_queue(self, queue: str) -> str:
+        return f"{self.prefix}-{queue}-dlq"
+
+    def topic(self, topic: str) -> str:
+        return f"{self.prefix}-{topic}"
+
+    def cloud_map_host(self, service: Service) -> str:
+        return f"{service.full_name}.{self.platform.cloud_map_namespace}"
+
+    @property
+    def zone(self) -> str:
+        """The DNS zone of this environment: the domain, or `<dns_prefix>.<domain>`."""
+        label = self.platform.environment(self.env).dns_prefix
+        return f"{label}.{self.platform.domain}" if label else self.platform.domain
+
+    @property
+    def web_host(self) -> str:
+        return f"www.{self.zone}"
+
+    @property
+    def api_host(self) -> str:
+        return f"api.{self.zone}"
