@@ -8,14 +8,30 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
 from eventctl import __version__
 from eventctl.cli import env
 from eventctl.cli._app import App
 from eventctl.errors import EventctlError
 
+
+class EventctlGroup(TyperGroup):
+    """The root group: turns an EventctlError from any command into one message and exit 1."""
+
+    def invoke(self, ctx: typer.Context) -> object:  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except EventctlError as exc:
+            if os.environ.get("EVENTCTL_DEBUG") == "1":
+                raise
+            _print_error(exc)
+            raise typer.Exit(exc.exit_code) from None
+
+
 app = typer.Typer(
     name="eventctl",
+    cls=EventctlGroup,
     help="Build, run, deploy, observe and price the Event Planner platform.\n\n"
     "Example:\n\n    eventctl env list",
     no_args_is_help=True,
@@ -60,15 +76,9 @@ def root(
 
 
 def main() -> None:
-    """Console-script entry: run the app; print expected errors once, without a traceback."""
-    debug = os.environ.get("EVENTCTL_DEBUG") == "1"
+    """Console-script entry: run the app; Ctrl-C and a closed pipe end it quietly."""
     try:
         app(prog_name="eventctl")
-    except EventctlError as exc:
-        if debug:
-            raise
-        _print_error(exc)
-        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)

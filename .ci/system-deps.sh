@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# System components the tests use. Idempotent: installs what is missing, starts what is down.
+set -euo pipefail
+
+need_apt=()
+command -v terraform >/dev/null || echo "warning: terraform not on PATH; its tests will skip" >&2
+
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need_apt[@]}"
+fi
+
+# PostgreSQL and Redis run on CI machines; start them if they are down.
+if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+fi
+if command -v redis-cli >/dev/null && ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no || true
+fi
