@@ -128,7 +128,9 @@ class CliResult:
         self.stderr = stderr
 
     def __repr__(self) -> str:
-        return f"CliResult(exit_code={self.exit_code}, stdout={self.stdout!r}, stderr={self.stderr!r})"
+        return (
+            f"CliResult(exit_code={self.exit_code}, stdout={self.stdout!r}, stderr={self.stderr!r})"
+        )
 
 
 @pytest.fixture
