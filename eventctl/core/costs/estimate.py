@@ -154,7 +154,7 @@ def estimate_environment(
         )
     assert env.network and env.rds and env.docdb and env.redis
     b = _Builder(prices)
-    facts = _facts(platform, env)
+    facts = {**_facts(platform, env), "hours_per_month": prices.hours_per_month}
     _compute(b, platform, env, facts)
     _network(b, env, usage, facts)
     _databases(b, platform, env, usage, facts)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -311,7 +311,3 @@ def usage_defaults_table() -> list[dict[str, Any]]:
         {"key": k.name, "unit": k.unit, "dev": k.dev, "prod": k.prod, "description": k.description}
         for k in USAGE_KEYS
     ]
-
-
-def merged(base: Mapping[str, float], extra: Mapping[str, float]) -> dict[str, float]:
-    return {**base, **extra}
