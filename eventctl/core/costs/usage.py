@@ -291,11 +291,14 @@ def _value(name: str, raw: Any, where: str) -> float:
     value = float(raw)
     if not math.isfinite(value) or value < 0:
         raise UsageError(
-            f"{where}: must be a finite number >= 0, got {raw!r}",
+            f"{where}: must be a finite number >= 0, got {value:g}",
             hint="usage quantities cannot be negative",
         )
     if key.maximum is not None and value > key.maximum:
-        raise UsageError(f"{where}: must be at most {key.maximum:g} ({key.unit}), got {raw!r}")
+        raise UsageError(
+            f"{where}: must be at most {key.maximum:g} ({key.unit}), got {value:g}",
+            hint=f"{key.name} is {key.description}",
+        )
     return value
 
 
