@@ -27,6 +27,12 @@ NO_AWS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _empty_price_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The built-in prices, whatever this machine's ~/.cache/eventctl holds."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
+
+
 def report_json(run_cli, *args: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
     result = run_cli("cost", "report", "--format", "json", *args)
     assert result.exit_code == 0, result.stderr

@@ -200,3 +200,9 @@ def test_every_line_names_a_cost_explorer_service_and_a_priced_key(platform, pri
         for item in estimate(platform, prices, env).lines:
             assert item.ce_service
             assert prices.usd(item.price_key) * item.quantity == pytest.approx(item.monthly)
+
+
+def test_customer_managed_keys_are_priced(prices) -> None:  # type: ignore[no-untyped-def]
+    keyed = build_platform(overrides={"prod": {"customer_managed_kms_keys": 3}})
+    keys = line(estimate(keyed, prices, "prod"), "KMS customer managed keys")
+    assert (keys.quantity, keys.monthly) == (3, pytest.approx(3.0))

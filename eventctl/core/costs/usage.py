@@ -139,7 +139,7 @@ USAGE_KEYS: tuple[UsageKey, ...] = (
         "hours/week",
         "hours a week the environment must be up (for the stop-outside-working-hours saving)",
         60,
-        168,
+        60,
         maximum=168,
     ),
 )
