@@ -82,10 +82,11 @@ def report(
 ) -> None:
     """Estimate each environment's monthly AWS bill from the model, line by line.
 
-    Offline and instant: quantities come from the platform model, prices from the
-    built-in dated price table (or refreshed prices), usage-driven lines from documented
-    defaults that --usage FILE and --set override. Also shows the seed's own dev
-    estimate beside the computed one and the savings worth having.
+    Offline and instant. Quantities come from the platform model, prices
+    from the built-in dated price table (or refreshed prices), usage-driven
+    lines from documented defaults that --usage FILE and --set override.
+    Also puts the seed's own dev estimate beside the computed one and lists
+    the savings worth having, each computed.
 
     Example:
 
@@ -203,9 +204,10 @@ def prices_refresh(
 ) -> None:
     """Fetch current on-demand prices from the AWS Pricing API and cache them.
 
-    Needs AWS credentials allowed pricing:GetProducts. Fetches what the model uses
-    (its instance classes included); a price the API does not return keeps the built-in
-    value. Later reports use the cached prices and say so.
+    Needs AWS credentials allowed pricing:GetProducts. Fetches what the
+    model uses (its instance classes included); a price the API does not
+    return keeps the built-in value. Later reports use the cached prices
+    and say so.
 
     Example:
 
