@@ -71,9 +71,6 @@ class Estimate:
     def total_of(self, *categories: str) -> float:
         return sum(line.monthly for line in self.lines if line.category in categories)
 
-    def lines_of(self, *categories: str) -> list[Line]:
-        return [line for line in self.lines if line.category in categories]
-
 
 # Cost Explorer's SERVICE dimension values, so an actual bill can sit next to the estimate.
 CE = {

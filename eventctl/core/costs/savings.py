@@ -91,8 +91,8 @@ def _schedules(estimate: Estimate, usage: Usage, production: bool) -> list[Savin
         monthly_saving=(_sum(stoppable) + _sum(teardown)) * off,
         detail=(
             f"{off:.0%} of ${_sum(stoppable) + _sum(teardown):.2f} of all hourly charges "
-            "(adds NAT, ALB, interface endpoints, public IPv4 and Redis to the stop above); "
-            "storage and monthly items remain"
+            "(the tasks and databases, plus NAT, ALB, interface endpoints, public IPv4 and "
+            "Redis); storage and monthly items remain"
         ),
         applicable=not production,
         caveat="a daily `env down`/`env up`: Redis contents are lost; "

@@ -162,6 +162,7 @@ def _reason(label: str, dev: Estimate, computed: float) -> str:
     f = dev.facts
     h = f["hours_per_month"]
     price = {line.price_key: line.unit_price for line in dev.lines}
+    status = {line.price_key: line.price_status for line in dev.lines}
     if label == "NAT Gateway":
         return (
             f"{f['nat_gateways']} x {h} h x ${price['nat.hour']}/h in eu-west-1 = "
@@ -179,9 +180,10 @@ def _reason(label: str, dev: Estimate, computed: float) -> str:
             f"${implied:.3f}/h per instance, below any {per} price."
         )
     if label.startswith("DocumentDB"):
+        key = f"docdb.{f['docdb_instance_class']}"
         return (
-            f"{f['docdb_instances']} x {h} h at ${price['docdb.' + f['docdb_instance_class']]}"
-            "/h (derived eu-west-1 price) plus storage and I/O from usage; close to the seed."
+            f"{f['docdb_instances']} x {h} h at ${price[key]}/h ({status[key]} price) plus "
+            "storage and I/O from usage; close to the seed."
         )
     if label.startswith("ElastiCache"):
         return (
@@ -210,11 +212,15 @@ def _reason(label: str, dev: Estimate, computed: float) -> str:
         )
     if label == "CloudWatch Logs":
         return (
-            "ingestion at $0.57/GB and storage from usage (service logs and VPC flow logs); "
+            f"ingestion at ${price['cloudwatch.logs_ingest_gb']}/GB and storage from usage "
+            "(service logs and VPC flow logs); "
             "alarms and the dashboard are listed with the items the seed leaves out."
         )
     if label == "Route53":
         return "the public zone plus queries from usage; alias queries to CloudFront/ALB are free."
     if label == "Data Transfer":
-        return "internet egress from usage at $0.09/GB (the account's free 100 GB not subtracted)."
+        return (
+            f"internet egress from usage at ${price['transfer.internet_out_gb']}/GB (the "
+            "account's free 100 GB not subtracted)."
+        )
     return "from usage assumptions; see the usage section."
