@@ -12,14 +12,6 @@ from pathlib import Path
 
 import pytest
 from botocore.stub import Stubber
-from fakes.aws_shapes import (
-    PUBLISHED,
-    ce_request,
-    ce_response,
-    client,
-    expected_request,
-    price_item,
-)
 
 from eventctl.adapters.aws.cost_explorer import CostExplorer
 from eventctl.adapters.aws.pricing import Pricing, parse_price_list_item
@@ -30,6 +22,14 @@ from eventctl.core.costs.report import ActualSpend, compare_actual, last_full_mo
 from eventctl.core.costs.usage import no_overrides
 from eventctl.errors import EventctlError
 from eventctl.platform import build_platform
+from tests.fakes.aws_shapes import (
+    PUBLISHED,
+    ce_request,
+    ce_response,
+    client,
+    expected_request,
+    price_item,
+)
 
 
 def api_price(query: Query) -> float:

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fakes.aws_shapes import ce_request, ce_response, client, expected_request, price_item
+
+from tests.fakes.aws_shapes import ce_request, ce_response, client, expected_request, price_item
 
 NO_AWS = {
     "AWS_ACCESS_KEY_ID": None,
