@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from eventctl import __version__
-from eventctl.cli import env
+from eventctl.cli import cost, env
 from eventctl.cli._app import App
 from eventctl.errors import EventctlError
 
@@ -44,6 +44,7 @@ app = typer.Typer(
 
 # One sub-app per noun; each later command group registers itself here.
 app.add_typer(env.app, name="env")
+app.add_typer(cost.app, name="cost")
 
 
 def _version(value: bool) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from eventctl.errors import ModelError
-from eventctl.platform.catalog import ALARMS, DATABASES, QUEUES, SERVICES, TOPICS
+from eventctl.platform.catalog import ALARMS, DATABASES, QUEUES, SECRETS, SERVICES, TOPICS
 from eventctl.platform.environments import PROFILES
 from eventctl.platform.model import EnvironmentProfile, Names, Platform, Service
 
@@ -67,6 +67,7 @@ def build_platform(
             topics=TOPICS,
             databases=DATABASES,
             alarms=ALARMS,
+            secrets=SECRETS,
             environments=environments,
         )
     except ValidationError as exc:

@@ -6,7 +6,7 @@ consumes which queue) is decided here; `docs/decisions.md` explains the choices.
 
 from __future__ import annotations
 
-from eventctl.platform.model import Alarm, Database, Queue, Service, Topic
+from eventctl.platform.model import Alarm, Database, Queue, Secret, Service, Topic
 
 SERVICES: tuple[Service, ...] = (
     Service(
@@ -193,4 +193,13 @@ ALARMS: tuple[Alarm, ...] = (
         threshold=100,
         statistic="Sum",
     ),
+)
+
+SECRETS: tuple[Secret, ...] = (
+    *(
+        Secret(name=f"{database.name}-credentials", purpose=f"RDS {database.name} master login")
+        for database in DATABASES
+    ),
+    Secret(name="docdb-credentials", purpose="DocumentDB master login"),
+    Secret(name="jwt-signing-key", purpose="the auth service's JWT signing keys"),
 )

@@ -135,6 +135,13 @@ class Cache(Frozen):
     engine_version: str = "7.1"
 
 
+class Secret(Frozen):
+    """A Secrets Manager secret the platform keeps (credentials, signing keys)."""
+
+    name: Name = Field(description="short name, e.g. 'auth-db-credentials'")
+    purpose: str
+
+
 class Alarm(Frozen):
     """A CloudWatch alarm kind; `per` says what it is instantiated for."""
 
@@ -298,6 +305,12 @@ class EnvironmentProfile(Frozen):
     dns_prefix: str = Field(
         default="", description="label put before the domain, e.g. 'dev' -> dev.example.com"
     )
+    customer_managed_kms_keys: int = Field(
+        default=0,
+        ge=0,
+        le=100,
+        description="customer managed KMS keys; 0 = AWS managed keys (the seed's choice)",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> EnvironmentProfile:
@@ -351,6 +364,7 @@ class Platform(Frozen):
     document_store: DocumentStore = DocumentStore()
     cache: Cache = Cache()
     alarms: tuple[Alarm, ...] = ()
+    secrets: tuple[Secret, ...] = ()
     environments: dict[str, EnvironmentProfile]
 
     @field_validator("domain")

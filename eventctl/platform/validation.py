@@ -25,6 +25,7 @@ def validate_platform(platform: Platform) -> None:
     _unique("topic name", (t.name for t in platform.topics))
     _unique("database name", (d.name for d in platform.databases))
     _unique("database", (s.database for s in platform.services if s.database))
+    _unique("secret name", (s.name for s in platform.secrets))
     _check_databases(platform)
     _check_messaging(platform)
     for service in platform.services:

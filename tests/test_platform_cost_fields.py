@@ -1,0 +1,40 @@
+"""The model fields the cost report added: the platform's secrets and per-environment KMS keys."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from eventctl.platform import InvalidSetting, build_platform
+from eventctl.platform.model import Secret
+
+
+def test_secrets_follow_the_seed() -> None:
+    platform = build_platform()
+    names = [secret.name for secret in platform.secrets]
+    # one login per PostgreSQL database, the DocumentDB login and the JWT signing key
+    assert names == [
+        *(f"{database.name}-credentials" for database in platform.databases),
+        "docdb-credentials",
+        "jwt-signing-key",
+    ]
+
+
+def test_secret_names_are_checked() -> None:
+    with pytest.raises(ValidationError):
+        Secret(name="Bad Name", purpose="x")
+    platform = build_platform()
+    twice = platform.model_dump()
+    twice["secrets"] = [*twice["secrets"], twice["secrets"][0]]
+    with pytest.raises(ValidationError, match="duplicate secret name"):
+        type(platform).model_validate(twice)
+
+
+def test_customer_managed_kms_keys_default_and_override() -> None:
+    platform = build_platform()
+    assert {env.customer_managed_kms_keys for env in platform.environments.values()} == {0}
+    changed = build_platform(overrides={"prod": {"customer_managed_kms_keys": 3}})
+    assert changed.environment("prod").customer_managed_kms_keys == 3
+    with pytest.raises(InvalidSetting) as caught:
+        build_platform(overrides={"prod": {"customer_managed_kms_keys": -1}})
+    assert caught.value.key == "environments.prod.customer_managed_kms_keys"
