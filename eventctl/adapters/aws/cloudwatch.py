@@ -31,6 +31,11 @@ class CloudWatch:
                 **request,
             )
             for alarm in [*response.get("MetricAlarms", []), *response.get("CompositeAlarms", [])]:
+                # Checked again here: some emulators apply only one of the two filters.
+                if alarm.get("StateValue") != "ALARM" or not alarm["AlarmName"].startswith(
+                    name_prefix
+                ):
+                    continue
                 alarms.append(
                     {
                         "name": alarm["AlarmName"],
