@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -13,24 +14,29 @@ def render_status(out: Console, report: StatusReport) -> None:
     """A table of services, their trouble events, the alarms, and a verdict line."""
     table = Table(
         "service",
-        "tasks run/want/pend",
-        "task def",
+        "tasks",
+        "rev",
         "image",
         "rollout",
         "targets",
         "health",
         title=f"{report.env}: {report.cluster}",
         title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        caption="tasks: running/desired +pending; targets: healthy/registered",
+        caption_justify="left",
     )
     for s in report.services:
         if not s.exists:
             table.add_row(s.service, "-", "-", "-", "-", "-", "[red]missing[/]")
             continue
-        targets = ", ".join(f"{n} {state}" for state, n in sorted(s.targets.items())) or "-"
+        total = sum(s.targets.values())
+        targets = f"{s.targets.get('healthy', 0)}/{total} healthy" if total else "-"
         table.add_row(
             s.service,
-            f"{s.running}/{s.desired}/{s.pending}",
-            escape(s.task_definition or "-"),
+            f"{s.running}/{s.desired}" + (f" +{s.pending}" if s.pending else ""),
+            (s.task_definition or "-").rsplit(":", 1)[-1],
             escape(s.image_tag or "-"),
             s.rollout or "-",
             targets,
