@@ -18,6 +18,12 @@ PALETTE = ("36", "35", "32", "33", "34", "91", "96", "95")
 """ANSI colours for service labels: cyan, magenta, green, yellow, blue, bright red, ..."""
 LEVEL_COLOURS = {"ERROR": "31", "CRITICAL": "31", "FATAL": "31", "WARNING": "33", "WARN": "33"}
 RESET = "\x1b[0m"
+BATCH = 256
+"""lines joined into one write: a write per line costs more than formatting the line"""
+
+_encode_compact = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=str).encode
+_decode = json.JSONDecoder().decode
+_NEWLINES = "\r\n"
 
 
 class LineWriter:
@@ -31,36 +37,45 @@ class LineWriter:
             label: _paint(label.ljust(width), PALETTE[i % len(PALETTE)], colour)
             for i, label in enumerate(labels)
         }
-        self._second = -1
-        self._second_text = ""
+        self._second: tuple[int, str] = (-1, "")
+        self._pending: list[str] = []
 
-    def write(self, event: LogEvent) -> None:
-        timestamp = event.timestamp
+    def render(self, timestamp: int, label: str, message: str) -> str:
+        """The output line of one event."""
         second = timestamp // 1000
-        if second != self._second:
-            self._second = second
-            self._second_text = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(second))
-        stamp = f"{self._second_text}.{timestamp % 1000:03d}Z"
+        cached = self._second
+        if cached[0] != second:
+            cached = (second, time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(second)))
+            self._second = cached
+        stamp = f"{cached[1]}.{timestamp % 1000:03d}Z"
         if self.colour:
             stamp = f"\x1b[2m{stamp}{RESET}"
-        label = self.labels.get(event.source) or event.source
-        self.stream.write(f"{label} {stamp} {self._message(event.message)}\n")
-
-    def _message(self, message: str) -> str:
         if message[:1] == "{":
             shown = compact_json(message, self.colour)
             if shown is not None:
-                return shown
-        return message.rstrip("\r\n")
+                message = shown
+        return f"{self.labels.get(label, label)} {stamp} {message.rstrip(_NEWLINES)}\n"
+
+    def write(self, event: LogEvent) -> None:
+        self._pending.append(self.render(event.timestamp, event.source, event.message))
+        if len(self._pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write out the lines held back for batching, then flush the stream."""
+        if self._pending:
+            self.stream.write("".join(self._pending))
+            self._pending.clear()
+        self.stream.flush()
 
 
 def compact_json(message: str, colour: bool = False) -> str | None:
     """'LEVEL message {other fields}' for a JSON object log line; None when it is not one."""
     try:
-        data = json.loads(message)
+        data = _decode(message)
     except ValueError:
         return None
-    if not isinstance(data, dict):
+    if type(data) is not dict:
         return None
     level = _pop_first(data, ("level", "levelname", "severity"))
     text = _pop_first(data, ("message", "msg"))
@@ -73,30 +88,43 @@ def compact_json(message: str, colour: bool = False) -> str | None:
     if text is not None:
         parts.append(str(text))
     if data:
-        parts.append(json.dumps(data, separators=(",", ":"), ensure_ascii=False, default=str))
+        parts.append(_encode_compact(data))
     return " ".join(parts)
 
 
 class JsonWriter:
     """One JSON object per line, for piping into jq and friends."""
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], groups: dict[str, str]) -> None:
         self.stream = stream
-        self._encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+        self.groups = groups
+        self._pending: list[str] = []
+
+    def render(self, timestamp: int, label: str, message: str) -> str:
+        """The JSON line of one event, without the stream and id, which `write` adds."""
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(timestamp // 1000))
+        record: dict[str, Any] = {
+            "timestamp": f"{stamp}.{timestamp % 1000:03d}Z",
+            "timestamp_ms": timestamp,
+            "service": label,
+            "message": message.rstrip(_NEWLINES),
+            "log_group": self.groups.get(label, ""),
+        }
+        return _encode_compact(record)[:-1]
 
     def write(self, event: LogEvent) -> None:
-        ms = event.timestamp
-        record: dict[str, Any] = {
-            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000))
-            + f".{ms % 1000:03d}Z",
-            "timestamp_ms": ms,
-            "service": event.source,
-            "message": event.message.rstrip("\r\n"),
-            "log_group": event.group,
-            "log_stream": event.stream,
-            "event_id": event.event_id,
-        }
-        self.stream.write(self._encode(record) + "\n")
+        head = self.render(event.timestamp, event.source, event.message)
+        tail = _encode_compact({"log_stream": event.stream, "event_id": event.event_id})
+        self._pending.append(f"{head},{tail[1:]}\n")
+        if len(self._pending) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write out the lines held back for batching, then flush the stream."""
+        if self._pending:
+            self.stream.write("".join(self._pending))
+            self._pending.clear()
+        self.stream.flush()
 
 
 def _pop_first(data: dict[str, Any], keys: Sequence[str]) -> Any:

@@ -90,14 +90,14 @@ def tail(
     logs = CloudWatchLogs(make_client("logs", aws_target(cli, env, endpoint_url)))
     stdout = sys.stdout
     colour = not (no_color or json_output or cli.environ.get("NO_COLOR")) and stdout.isatty()
-    writer = (
-        JsonWriter(stdout)
+    writer: JsonWriter | LineWriter = (
+        JsonWriter(stdout, {s.label: s.group for s in sources})
         if json_output
         else LineWriter(stdout, [s.label for s in sources], colour=colour)
     )
 
     def pause(seconds: float) -> None:
-        stdout.flush()  # show what a poll found before waiting for the next one
+        writer.flush()  # show what a poll found before waiting for the next one
         time.sleep(seconds)
 
     try:
@@ -105,13 +105,13 @@ def tail(
             if isinstance(item, LogEvent):
                 writer.write(item)
             else:
-                stdout.flush()
+                writer.flush()
                 cli.err.print(
                     f"[yellow]{item.source}:[/] {item.message} ({item.group})",
                     highlight=False,
                     soft_wrap=True,
                 )
-        stdout.flush()
+        writer.flush()
     except KeyboardInterrupt:
         raise typer.Exit(0) from None
     except BrokenPipeError:

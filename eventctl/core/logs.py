@@ -21,12 +21,16 @@ injectable, so tests drive it deterministically.
 from __future__ import annotations
 
 import heapq
+import queue
 import re
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import count
+from functools import partial
+from itertools import chain, count
 from operator import attrgetter
 from typing import Any, Literal, NamedTuple, Protocol
 
@@ -210,27 +214,37 @@ class _Tail:
         self.notices: list[TailNotice] = []
         self.throttled = False
 
-    # one pass, no following: stream the k-way merge straight through
+    # one pass, no following: stream the merge straight through
 
     def read_once(self) -> Iterator[TailItem]:
-        streams: list[Iterator[LogEvent]] = []
+        batches: list[Iterator[list[LogEvent]]] = []
         missing: list[str] = []
-        for cursor in self.cursors:
-            pages = self._open(cursor)
-            if pages is None:
-                missing.append(cursor.source.group)
-            else:
-                streams.append(self._events(cursor.source, pages))
-        if missing and not streams:
-            if len(missing) == 1:
-                raise LogGroupNotFound(missing[0])
-            raise EventctlError(
-                f"none of the log groups exists: {', '.join(missing)}",
-                hint="has the platform been deployed to this environment? "
-                "With --follow, eventctl waits for them",
-            )
-        yield from self._drain_notices()
-        yield from heapq.merge(*streams, key=attrgetter("timestamp"))
+        # Every group's requests start now, in the background, so the server works on all
+        # of them while this thread merges the pages already here.
+        fetchers = [
+            _Prefetch(self._request(cursor), partial(self._convert, cursor.source))
+            for cursor in self.cursors
+        ]
+        try:
+            for cursor, fetcher in zip(self.cursors, fetchers, strict=True):
+                opened = self._open(cursor, fetcher)
+                if opened is None:
+                    missing.append(cursor.source.group)
+                else:
+                    batches.append(opened)
+            if missing and not batches:
+                if len(missing) == 1:
+                    raise LogGroupNotFound(missing[0])
+                raise EventctlError(
+                    f"none of the log groups exists: {', '.join(missing)}",
+                    hint="has the platform been deployed to this environment? "
+                    "With --follow, eventctl waits for them",
+                )
+            yield from self._drain_notices()
+            yield from merge_batches(batches)
+        finally:
+            for fetcher in fetchers:
+                fetcher.close()
 
     # following: rounds of polls, a reorder buffer, backoff on throttling
 
@@ -243,9 +257,10 @@ class _Tail:
             self.throttled = False
             streams = []
             for cursor in self.cursors:
-                pages = self._open(cursor)
-                if pages is not None:
-                    streams.append(self._new_events(cursor, pages))
+                converted = map(partial(self._convert, cursor.source), self._request(cursor))
+                opened = self._open(cursor, converted)
+                if opened is not None:
+                    streams.append(self._new_events(cursor, opened))
             yield from self._drain_notices()
             for event in heapq.merge(*streams, key=attrgetter("timestamp")):
                 heapq.heappush(buffer, (event.timestamp, next(sequence), self.clock(), event))
@@ -274,20 +289,26 @@ class _Tail:
 
     # reading one group
 
-    def _open(self, cursor: _Cursor) -> Iterator[list[RawEvent]] | None:
-        """The group's pages for this round, first page already fetched; None when the group
-        is missing or throttled this round (a notice says so)."""
+    def _request(self, cursor: _Cursor) -> Iterator[list[RawEvent]]:
+        """The group's pages from where its cursor is (minus the overlap)."""
         options = self.options
         start = options.start_ms
         if cursor.newest is not None:
             start = max(start, cursor.newest - options.overlap_ms)
-        pages = self.pages.filter_pages(
+        return self.pages.filter_pages(
             cursor.source.group,
             start_ms=start,
             end_ms=options.end_ms,
             pattern=options.pattern,
             page_size=options.page_size,
         )
+
+    def _open(
+        self, cursor: _Cursor, pages: Iterator[list[LogEvent]]
+    ) -> Iterator[list[LogEvent]] | None:
+        """`pages` with the first one already fetched; None when the group is missing or
+        throttled this round (a notice says so)."""
+        options = self.options
         try:
             first = next(pages, [])
         except LogGroupNotFound:
@@ -303,26 +324,28 @@ class _Tail:
         cursor.present = True
         return _chain_first(first, pages)
 
-    def _events(self, source: LogSource, pages: Iterable[list[RawEvent]]) -> Iterator[LogEvent]:
+    def _convert(self, source: LogSource, page: list[RawEvent]) -> list[LogEvent]:
+        """A page as LogEvents in timestamp order."""
         label, group = source.label, source.group
-        for page in pages:
-            page.sort(key=_timestamp)
-            for raw in page:
-                yield LogEvent(
-                    raw["timestamp"],
-                    label,
-                    group,
-                    raw.get("logStreamName", ""),
-                    raw["eventId"],
-                    raw.get("message", ""),
-                )
+        page.sort(key=_timestamp)
+        return [
+            LogEvent(
+                r["timestamp"],
+                label,
+                group,
+                r.get("logStreamName", ""),
+                r["eventId"],
+                r.get("message", ""),
+            )
+            for r in page
+        ]
 
-    def _new_events(self, cursor: _Cursor, pages: Iterator[list[RawEvent]]) -> Iterator[LogEvent]:
+    def _new_events(self, cursor: _Cursor, pages: Iterator[list[LogEvent]]) -> Iterator[LogEvent]:
         """The events of this round not yielded before; updates the cursor page by page."""
         overlap = self.options.overlap_ms
         seen = cursor.seen
         try:
-            for event in self._events(cursor.source, pages):
+            for event in chain.from_iterable(pages):
                 if not seen.add(event.timestamp, event.event_id):
                     continue
                 if cursor.newest is None or event.timestamp > cursor.newest:
@@ -358,13 +381,115 @@ class _Tail:
             yield self.notices.pop(0)
 
 
+class _Prefetch:
+    """Fetches and converts `pages` in a background thread, `depth` pages ahead of the
+    consumer.
+
+    Exceptions (a missing group, throttling) are raised in the consumer's thread. Closing it
+    (or dropping it) stops the thread after its current request.
+    """
+
+    def __init__(
+        self,
+        pages: Iterator[list[RawEvent]],
+        convert: Callable[[list[RawEvent]], list[LogEvent]],
+        depth: int = 2,
+    ) -> None:
+        self._pages = pages
+        self._convert = convert
+        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="eventctl-prefetch", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            for page in self._pages:
+                if not self._put(("page", self._convert(page))):
+                    return
+            self._put(("end", None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            self._put(("error", exc))
+
+    def _put(self, item: tuple[str, Any]) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def __iter__(self) -> Iterator[list[LogEvent]]:
+        return self
+
+    def __next__(self) -> list[LogEvent]:
+        if self._stop.is_set():
+            raise StopIteration
+        kind, value = self._queue.get()
+        if kind == "page":
+            return value  # type: ignore[no-any-return]
+        self._stop.set()
+        if kind == "error":
+            raise value
+        raise StopIteration
+
+    def close(self) -> None:
+        """Stop fetching (the thread ends after its current request)."""
+        self._stop.set()
+
+
+_event_time = attrgetter("timestamp")
+
+
 def _timestamp(raw: RawEvent) -> Any:
     return raw["timestamp"]
 
 
-def _chain_first(first: list[RawEvent], rest: Iterator[list[RawEvent]]) -> Iterator[list[RawEvent]]:
+def _chain_first(first: list[LogEvent], rest: Iterator[list[LogEvent]]) -> Iterator[list[LogEvent]]:
     yield first
     yield from rest
+
+
+def merge_batches(groups: Sequence[Iterator[list[LogEvent]]]) -> Iterator[LogEvent]:
+    """Merge per-group streams of sorted batches into one stream in timestamp order.
+
+    Instead of comparing event by event (heapq.merge), each step takes from every group the
+    events up to the smallest "last timestamp" among groups that may still send more, and
+    sorts that chunk in C. Equal timestamps keep the groups' order.
+    """
+    buffers: list[list[LogEvent]] = [[] for _ in groups]
+    positions = [0] * len(groups)
+    open_groups = set(range(len(groups)))
+    while True:
+        for index in list(open_groups):
+            if positions[index] == len(buffers[index]):
+                batch = next(groups[index], None)
+                while batch is not None and not batch:
+                    batch = next(groups[index], None)
+                if batch is None:
+                    open_groups.discard(index)
+                    buffers[index], positions[index] = [], 0
+                else:
+                    buffers[index], positions[index] = batch, 0
+        if not open_groups and all(p == len(b) for p, b in zip(positions, buffers, strict=True)):
+            return
+        limit = min((buffers[i][-1].timestamp for i in open_groups), default=None)
+        chunk: list[LogEvent] = []
+        for index, buffer in enumerate(buffers):
+            start = positions[index]
+            if start == len(buffer):
+                continue
+            end = (
+                len(buffer)
+                if limit is None
+                else bisect_right(buffer, limit, lo=start, key=_event_time)
+            )
+            chunk.extend(buffer[start:end])
+            positions[index] = end
+        if len(chunk) > 1:
+            chunk.sort(key=_event_time)
+        yield from chunk
 
 
 def tail(

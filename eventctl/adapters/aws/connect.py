@@ -25,7 +25,9 @@ def make_client(service: str, target: AwsTarget) -> Any:
     botocore's own retries are off: the adapters retry throttling and dropped connections
     themselves (`_calls.call`), with a backoff that tests can drive, instead of twice over.
     """
-    import boto3
+    # botocore directly: the same client boto3 would make, without importing boto3's
+    # resource layer and s3transfer (a tenth of a second at every start).
+    import botocore.session
     from botocore.config import Config
 
     config = Config(
@@ -40,4 +42,4 @@ def make_client(service: str, target: AwsTarget) -> Any:
         kwargs["endpoint_url"] = target.endpoint_url
     if target.static_credentials:
         kwargs["aws_access_key_id"], kwargs["aws_secret_access_key"] = target.static_credentials
-    return boto3.session.Session().client(service, **kwargs)
+    return botocore.session.get_session().create_client(service, **kwargs)

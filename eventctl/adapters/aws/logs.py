@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 from eventctl.adapters.aws._calls import AwsError, Backoff, call
@@ -30,6 +31,9 @@ class CloudWatchLogs:
     def __init__(self, client: Any, backoff: Backoff | None = None) -> None:
         self.client = client
         self.backoff = backoff or Backoff()
+        client.meta.events.register(
+            "before-parse.cloudwatch-logs.FilterLogEvents", _decode_events_page
+        )
 
     def filter_pages(
         self,
@@ -70,3 +74,31 @@ class CloudWatchLogs:
             if not token or token == request.get("nextToken"):
                 return
             request["nextToken"] = token
+
+
+def _decode_events_page(
+    response_dict: MutableMapping[str, Any],
+    customized_response_dict: MutableMapping[str, Any],
+    **_: Any,
+) -> None:
+    """Decode a FilterLogEvents page with the C JSON decoder instead of botocore's parser.
+
+    botocore walks its shape model for every event in Python, which costs about as much as
+    the rest of a tail. FilterLogEvents' output holds only JSON strings, integers and
+    booleans (no timestamps or blobs to convert), so `json.loads` gives exactly the same data;
+    a test checks it against botocore's own parse. botocore merges `customized_response_dict`
+    into its result and is left an empty body. Errors, compressed bodies and anything
+    unexpected fall through to botocore untouched.
+    """
+    body = response_dict.get("body")
+    if response_dict.get("status_code") != 200 or not isinstance(body, bytes):
+        return
+    if response_dict.get("headers", {}).get("content-encoding", "identity") != "identity":
+        return
+    try:
+        page = json.loads(body)
+    except ValueError:
+        return
+    if isinstance(page, dict) and isinstance(page.get("events", []), list):
+        customized_response_dict.update(page)
+        response_dict["body"] = b"{}"
