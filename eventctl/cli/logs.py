@@ -59,10 +59,12 @@ def tail(
 ) -> None:
     """Print the services' log events in timestamp order, optionally following them.
 
-    Lines read `<service> <UTC time> <message>`; JSON log lines are shown as
-    `LEVEL message {other fields}`. With --follow no event is lost or printed twice, new
-    log streams are picked up, events up to 2 s late still come out in order, and
-    throttling only slows the polling down.
+    Lines read `<service> <UTC time> <message>`; JSON log lines become
+    `LEVEL message {other fields}`.
+
+    With --follow, no event is lost or printed twice, new log streams are
+    picked up, events up to 2 s late still come out in order, and throttling
+    only slows the polling down.
 
     Example:
 

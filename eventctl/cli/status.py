@@ -24,7 +24,7 @@ def status(
 
         eventctl status --env prod
 
-        eventctl status --env dev --json | jq '.services[] | select(.healthy | not)'
+        eventctl status --json | jq '.services[] | select(.healthy | not)'
     """
     from eventctl.adapters.aws.cloudwatch import CloudWatch
     from eventctl.adapters.aws.connect import make_client
