@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -115,6 +116,8 @@ def tail(
                 )
         writer.flush()
     except KeyboardInterrupt:
+        with contextlib.suppress(OSError):
+            writer.flush()  # the lines already read, then stop quietly
         raise typer.Exit(0) from None
     except BrokenPipeError:
         _quiet_closed_stdout()

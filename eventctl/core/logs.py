@@ -14,6 +14,9 @@ How following stays exact (each point fixes a bug of an existing tool):
   polls less often and carries on from where it was, losing nothing.
 - A log group that does not exist yet is reported, and with `follow` waited for.
 
+A one-pass read (no follow) fetches every group at once in background threads and merges
+their pages in sorted chunks; following stays in the caller's thread.
+
 The engine yields `LogEvent` and `TailNotice` objects; it never prints. Its clock and sleep are
 injectable, so tests drive it deterministically.
 """
