@@ -138,6 +138,18 @@ def test_a_closed_pipe_ends_quietly_with_status_0(moto_server: Any) -> None:
     assert process.returncode == 0
     assert stderr == ""
 
+    # and literally through `| head`, as a shell runs it
+    pipeline = f"{sys.executable} -m eventctl logs tail auth --since 1h | head -n 2; "
+    shell = subprocess.run(
+        ["bash", "-c", pipeline + 'echo "status=${PIPESTATUS[0]}" >&2'],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **moto_server.environ, "NO_COLOR": "1"},
+        timeout=60,
+    )
+    assert len(shell.stdout.splitlines()) == 2
+    assert shell.stderr == "status=0\n"
+
 
 def test_ctrl_c_while_following_ends_quietly_with_status_0(moto_server: Any) -> None:
     put(moto_server.client("logs"), AUTH, "s", [(NOW_MS - 5000, "hello")])
