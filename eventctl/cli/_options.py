@@ -17,3 +17,11 @@ EnvArgument = Annotated[
     str, typer.Argument(help="Environment: local, dev or prod.", show_default=False)
 ]
 EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment: local, dev or prod.")]
+EndpointOption = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint-url",
+        help="AWS endpoint (an emulator such as moto); default: AWS_ENDPOINT_URL, else AWS.",
+        show_default=False,
+    ),
+]

@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from eventctl import __version__
-from eventctl.cli import cost, env
+from eventctl.cli import cost, env, logs, status
 from eventctl.cli._app import App
 from eventctl.errors import EventctlError
 
@@ -45,6 +45,8 @@ app = typer.Typer(
 # One sub-app per noun; each later command group registers itself here.
 app.add_typer(env.app, name="env")
 app.add_typer(cost.app, name="cost")
+app.add_typer(logs.app, name="logs")
+app.command("status")(status.status)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,70 @@
+"""ECS: the describe calls `status` needs (services, task definitions), throttling retried."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventctl.adapters.aws._calls import AwsError, Backoff, call
+
+DESCRIBE_SERVICES_LIMIT = 10
+
+
+class ClusterNotFound(AwsError):
+    """The ECS cluster does not exist."""
+
+    def __init__(self, cluster: str) -> None:
+        super().__init__(
+            f"ECS cluster {cluster} does not exist",
+            hint="deploy the environment first (eventctl env up ENV), or check --env and --region",
+            code="ClusterNotFoundException",
+        )
+        self.cluster = cluster
+
+
+class Ecs:
+    """Read-only ECS calls on one boto3 `ecs` client."""
+
+    def __init__(self, client: Any, backoff: Backoff | None = None) -> None:
+        self.client = client
+        self.backoff = backoff or Backoff()
+        self._task_definitions: dict[str, dict[str, Any]] = {}
+
+    def describe_services(
+        self, cluster: str, names: Sequence[str]
+    ) -> tuple[dict[str, dict[str, Any]], list[str]]:
+        """({service name: description}, [names ECS reports missing]), ten at a time."""
+        found: dict[str, dict[str, Any]] = {}
+        missing: list[str] = []
+        for start in range(0, len(names), DESCRIBE_SERVICES_LIMIT):
+            chunk = list(names[start : start + DESCRIBE_SERVICES_LIMIT])
+            try:
+                response = call(
+                    f"DescribeServices in {cluster}",
+                    self.client.describe_services,
+                    self.backoff,
+                    cluster=cluster,
+                    services=chunk,
+                )
+            except AwsError as exc:
+                if exc.code == "ClusterNotFoundException":
+                    raise ClusterNotFound(cluster) from None
+                raise
+            for service in response.get("services", []):
+                if service.get("status") == "INACTIVE":
+                    continue
+                found[service["serviceName"]] = service
+            missing += [n for n in chunk if n not in found]
+        return found, missing
+
+    def task_definition(self, arn: str) -> dict[str, Any]:
+        """The task definition `arn` (cached: revisions never change)."""
+        if arn not in self._task_definitions:
+            response = call(
+                f"DescribeTaskDefinition {arn.rsplit('/', 1)[-1]}",
+                self.client.describe_task_definition,
+                self.backoff,
+                taskDefinition=arn,
+            )
+            self._task_definitions[arn] = response["taskDefinition"]
+        return self._task_definitions[arn]
