@@ -156,8 +156,8 @@ def _parse_today(today: str | None) -> date:
 
 def _client(cli: App, service: str, region: str) -> Any:
     """A boto3 client; credentials come from the usual chain (profile, variables, role)."""
-    import boto3  # type: ignore[import-untyped]
-    from botocore.config import Config  # type: ignore[import-untyped]
+    import boto3
+    from botocore.config import Config
 
     from eventctl.errors import EventctlError
 

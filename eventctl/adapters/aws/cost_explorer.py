@@ -21,7 +21,7 @@ class CostExplorer:
         self, start: date, end: date, tag_key: str, tag_value: str
     ) -> dict[str, float]:
         """USD per SERVICE between `start` and `end` (exclusive) for resources tagged so."""
-        from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+        from botocore.exceptions import BotoCoreError, ClientError
 
         request: dict[str, Any] = {
             "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},

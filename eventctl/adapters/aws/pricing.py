@@ -32,7 +32,7 @@ class Pricing:
 
     def products(self, service_code: str, filters: dict[str, str]) -> list[PricedProduct]:
         """Every product of `service_code` whose attributes equal `filters` (TERM_MATCH)."""
-        from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+        from botocore.exceptions import BotoCoreError, ClientError
 
         request: dict[str, Any] = {
             "ServiceCode": service_code,
