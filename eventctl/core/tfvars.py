@@ -81,9 +81,7 @@ def terraform_variables(platform: Platform, env: str) -> dict[str, Any]:
         "execution_role_name": names.execution_role,
         "services": _services(platform, profile),
         "desired_count": profile.desired_count,
-        "autoscaling": profile.autoscaling.model_dump(mode="json")
-        if profile.autoscaling
-        else None,
+        "autoscaling": profile.autoscaling.model_dump(mode="json") if profile.autoscaling else None,
         "log_retention_days": profile.log_retention_days,
         "queues": {
             q.name: {
@@ -181,7 +179,9 @@ def _services(platform: Platform, profile: EnvironmentProfile) -> dict[str, Any]
             "publishes_queues": list(service.publishes_queues),
             "publishes_topics": list(service.publishes_topics),
             "consumes": list(service.consumes),
-            "uploads_prefix": names.uploads_prefix(service) if "s3" in service.permissions else None,
+            "uploads_prefix": (
+                names.uploads_prefix(service) if "s3" in service.permissions else None
+            ),
         }
     return result
 
@@ -248,7 +248,10 @@ def named_resources(variables: dict[str, Any]) -> list[NamedResource]:
         ]
     found += [NamedResource("ECR repository", r) for r in v["ecr_repositories"].values()]
     for q in v["queues"].values():
-        found += [NamedResource("SQS queue", q["name"]), NamedResource("SQS queue", q["dead_letter_name"])]
+        found += [
+            NamedResource("SQS queue", q["name"]),
+            NamedResource("SQS queue", q["dead_letter_name"]),
+        ]
     found += [NamedResource("SNS topic", t["name"]) for t in v["topics"].values()]
     for d in v["databases"].values():
         found += [
