@@ -65,6 +65,7 @@ def terraform_variables(platform: Platform, env: str) -> dict[str, Any]:
         "name_prefix": names.prefix,
         "network": {
             **profile.network.model_dump(mode="json"),
+            "zone_names": _zone_names(platform.region, profile.network.availability_zones),
             "flow_log_group": names.flow_log_group,
         },
         "dns": {
@@ -154,6 +155,11 @@ def _aws_profile(platform: Platform, env: str) -> EnvironmentProfile:
             f"({', '.join(n for n, p in platform.environments.items() if p.kind == 'aws')})",
         )
     return profile
+
+
+def _zone_names(region: str, count: int) -> list[str]:
+    """The first `count` zones of `region` by letter, as the seed names them (eu-west-1a, ...)."""
+    return [f"{region}{letter}" for letter in "abcdef"[:count]]
 
 
 def _services(platform: Platform, profile: EnvironmentProfile) -> dict[str, Any]:

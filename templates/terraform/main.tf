@@ -18,6 +18,7 @@ module "network" {
   region                  = var.region
   vpc_cidr                = var.network.vpc_cidr
   availability_zones      = var.network.availability_zones
+  zone_names              = var.network.zone_names
   public_subnets          = var.network.public_subnets
   app_subnets             = var.network.app_subnets
   data_subnets            = var.network.data_subnets

@@ -26,6 +26,7 @@ variable "network" {
   type = object({
     vpc_cidr                = string
     availability_zones      = number
+    zone_names              = list(string)
     public_subnets          = list(string)
     app_subnets             = list(string)
     data_subnets            = list(string)

@@ -1,16 +1,18 @@
+# The zones are pinned by name (eu-west-1a, eu-west-1b as the architecture draws them), so a
+# zone AWS adds later never moves a subnet.
 data "aws_availability_zones" "available" {
   state = "available"
 
   filter {
-    name   = "opt-in-status"
-    values = ["opt-in-not-required"]
+    name   = "zone-name"
+    values = var.zone_names
   }
 }
 
 data "aws_caller_identity" "current" {}
 
 locals {
-  azs = slice(data.aws_availability_zones.available.names, 0, var.availability_zones)
+  azs = var.zone_names
 }
 
 resource "aws_vpc" "this" {
@@ -19,6 +21,13 @@ resource "aws_vpc" "this" {
   enable_dns_hostnames = true
 
   tags = { Name = "${var.name_prefix}-vpc" }
+
+  lifecycle {
+    precondition {
+      condition     = length(data.aws_availability_zones.available.names) == length(var.zone_names)
+      error_message = "Not every zone of ${join(", ", var.zone_names)} is available to this account."
+    }
+  }
 }
 
 # Without rules: nothing may use the default security group.
@@ -247,6 +256,7 @@ locals {
 }
 
 resource "aws_security_group" "this" {
+  # checkov:skip=CKV2_AWS_5:every group is attached in the module that uses it (alb, ecs, data, endpoints here); checkov does not follow module outputs
   for_each = local.security_groups
 
   name        = "${var.name_prefix}-${each.key}"

@@ -18,6 +18,16 @@ variable "availability_zones" {
   type        = number
 }
 
+variable "zone_names" {
+  description = "The availability zones by name, in subnet order."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.zone_names) == var.availability_zones
+    error_message = "Give one zone name per availability zone."
+  }
+}
+
 variable "public_subnets" {
   description = "CIDRs of the public subnets, one per availability zone."
   type        = list(string)
