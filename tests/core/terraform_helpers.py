@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -53,7 +54,7 @@ def mirror_copy(rendered: Path, target: Path) -> Path:
     shutil.copytree(rendered, target)
     for path in target.rglob("versions.tf"):
         text = path.read_text(encoding="utf-8")
-        text = text.replace('version = "~> 6.0"', f'version = "{MIRROR_AWS_VERSION}"')
+        text = re.sub(r'(version\s*=\s*)"~> 6\.0"', rf'\1"{MIRROR_AWS_VERSION}"', text)
         text = text.replace('backend "s3" {}', "")
         path.write_text(text, encoding="utf-8")
     config = target / ".terraformrc"
