@@ -29,9 +29,9 @@ def render(
 ) -> None:
     """Write the Terraform root of an AWS environment (dev, prod), rendered from the model.
 
-    The output is self-contained: the root module, its modules, terraform.tfvars.json and an
-    empty `backend "s3"` block filled at init. Same model, same bytes. Runs `terraform fmt`
-    when terraform is on the PATH. Needs no AWS access.
+    Self-contained: root module, modules, terraform.tfvars.json, an empty S3 backend block.
+
+    Same model, same bytes. Runs terraform fmt when terraform is on the PATH. No AWS access.
 
     Example:
 
