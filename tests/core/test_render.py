@@ -446,3 +446,41 @@ def test_user_overrides_reach_the_variables(tmp_path: Path) -> None:
     assert prod["observability"]["alert_email"] == "ops@example.org"
     assert dev["desired_count"] == 2
     assert dev["network"]["nat_gateways"] == 2
+
+
+def test_credentials_reach_containers_as_secrets_only(rendered: dict[str, Path]) -> None:
+    text = (rendered["prod"] / "modules/ecs/main.tf").read_text()
+    environment = text[text.index("  environment = {") : text.index("  # Secrets injected")]
+    secrets = text[text.index("  secrets = {") : text.index("  secret_arns = ")]
+    for word in ("PASSWORD", "TOKEN", "SIGNING_KEY", "USERNAME"):
+        assert word not in environment, word
+    for name in (
+        "JWT_SIGNING_KEY",
+        "REDIS_AUTH_TOKEN",
+        "DB_USERNAME",
+        "DB_PASSWORD",
+        "DOCDB_USERNAME",
+        "DOCDB_PASSWORD",
+    ):
+        assert f"{name} " in secrets or f"{name}=" in secrets, name
+    assert "valueFrom = local.secrets[each.key][key]" in text
+    # the databases keep their own master passwords in Secrets Manager
+    data = parse_tree(rendered["prod"])["modules/data/main.tf"]
+    for type_, name in (("aws_db_instance", "this"), ("aws_docdb_cluster", "this")):
+        body = _resource({"modules/data/main.tf": data}, "data", type_, name)
+        assert body["manage_master_user_password"] is True
+        assert "password" not in body and "master_password" not in body
+
+
+def test_only_ecr_login_uses_a_wildcard_in_the_execution_role(rendered: dict[str, Path]) -> None:
+    parsed = parse_tree(rendered["dev"])["modules/ecs/main.tf"]
+    statements = next(
+        body["statement"]
+        for type_, name, body in blocks(parsed, "data")
+        if (type_, name) == ("aws_iam_policy_document", "execution")
+    )
+    wildcard = [s["sid"] for s in statements if s["resources"] == ["*"]]
+    assert wildcard == ["EcrLogin"]
+    assert next(s for s in statements if s["sid"] == "EcrLogin")["actions"] == [
+        "ecr:GetAuthorizationToken"
+    ]
