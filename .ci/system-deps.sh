@@ -18,3 +18,12 @@ fi
 if command -v redis-cli >/dev/null && ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then
   redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no || true
 fi
+
+# checkov (static analysis of the rendered Terraform) pins an old boto3, so it lives in its
+# own virtualenv, outside the project's; tests/core/test_render_tools.py looks for it there.
+CHECKOV_VENV=/opt/eventctl-checkov/venv
+if [ ! -x "$CHECKOV_VENV/bin/checkov" ]; then
+  mkdir -p "$(dirname "$CHECKOV_VENV")"
+  python3 -m venv "$CHECKOV_VENV"
+  "$CHECKOV_VENV/bin/pip" install --quiet --disable-pip-version-check "checkov==3.3.30"
+fi

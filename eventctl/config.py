@@ -79,6 +79,7 @@ class LoadedSettings:
                 domain=s.domain,
                 region=s.region,
                 account_id=s.account_id,
+                alert_email=s.alert_email,
                 overrides=s.environments,
             )
         except InvalidSetting as exc:

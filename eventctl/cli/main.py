@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
+import eventctl.cli.env_render  # noqa: F401  (registers `env render` on the env app)
 from eventctl import __version__
 from eventctl.cli import cost, env, logs, status
 from eventctl.cli._app import App

@@ -21,7 +21,7 @@ __all__ = [
     "build_platform",
 ]
 
-USER_SETTINGS = ("project", "domain", "region", "account_id")
+USER_SETTINGS = ("project", "domain", "region", "account_id", "alert_email")
 
 
 class InvalidSetting(ValueError):
@@ -39,6 +39,7 @@ def build_platform(
     domain: str = "sankofagrid.com",
     region: str = "eu-west-1",
     account_id: str | None = None,
+    alert_email: str | None = None,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Platform:
     """The platform with per-environment `overrides` merged into the built-in profiles.
@@ -62,6 +63,7 @@ def build_platform(
             domain=domain,
             region=region,
             account_id=account_id,
+            alert_email=alert_email,
             services=SERVICES,
             queues=QUEUES,
             topics=TOPICS,

@@ -47,6 +47,9 @@ PROD = EnvironmentProfile(
     autoscaling=Autoscaling(min_tasks=2, max_tasks=10),
     manual_approval=True,
     log_retention_days=90,
+    assets_versioning=True,
+    alb_deletion_protection=True,
+    secret_recovery_days=30,
     network=Network(nat_gateways=2),
     rds=RdsProfile(
         allocated_storage_gb=100,

@@ -311,6 +311,16 @@ class EnvironmentProfile(Frozen):
         le=100,
         description="customer managed KMS keys; 0 = AWS managed keys (the seed's choice)",
     )
+    assets_versioning: bool = Field(
+        default=False, description="S3 versioning of the web assets bucket"
+    )
+    alb_deletion_protection: bool = Field(
+        default=False, description="refuse to delete the load balancer while this is on"
+    )
+    secret_recovery_days: int = Field(
+        default=0,
+        description="days a deleted secret stays restorable: 0 (at once) or 7-30",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> EnvironmentProfile:
@@ -327,6 +337,13 @@ class EnvironmentProfile(Frozen):
         elif self.local is None:
             raise ValueError("a local environment needs its 'local' runtime settings")
         return self
+
+    @field_validator("secret_recovery_days")
+    @classmethod
+    def _recovery_window(cls, value: int) -> int:
+        if value != 0 and not 7 <= value <= 30:
+            raise ValueError(f"is {value}; Secrets Manager accepts 0 or 7 to 30 days")
+        return value
 
     @field_validator("desired_count")
     @classmethod
@@ -357,6 +374,16 @@ class Platform(Frozen):
     region: str = "eu-west-1"
     account_id: str | None = None
     cloud_map_namespace: str = "eventplanner.local"
+    alert_email: str | None = Field(
+        default=None, description="e-mail address subscribed to the alerts topic"
+    )
+    ecr_keep_images: int = Field(
+        default=30, ge=1, le=10000, description="images each ECR repository keeps"
+    )
+    frontend_prefix: str = Field(
+        default="event-planner/browser",
+        description="key prefix of the built web app inside the assets bucket",
+    )
     services: tuple[Service, ...]
     queues: tuple[Queue, ...]
     topics: tuple[Topic, ...]
@@ -380,6 +407,22 @@ class Platform(Frozen):
     def _region(cls, value: str) -> str:
         if not re.fullmatch(r"[a-z]{2}(-gov)?-[a-z]+-\d", value):
             raise ValueError(f"{value!r} is not an AWS region name (like eu-west-1)")
+        return value
+
+    @field_validator("alert_email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise ValueError(f"{value!r} is not an e-mail address")
+        return value
+
+    @field_validator("frontend_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)*", value):
+            raise ValueError(
+                f"{value!r} must be a relative S3 key prefix without leading or trailing '/'"
+            )
         return value
 
     @field_validator("account_id")
@@ -483,6 +526,51 @@ class Names:
 
     def cloud_map_host(self, service: Service) -> str:
         return f"{service.full_name}.{self.platform.cloud_map_namespace}"
+
+    @property
+    def load_balancer(self) -> str:
+        return f"{self.prefix}-alb"
+
+    def target_group(self, service: Service) -> str:
+        return f"{self.prefix}-{service.name}"
+
+    def task_role(self, service: Service) -> str:
+        return f"{self.prefix}-{service.name}-task"
+
+    @property
+    def execution_role(self) -> str:
+        return f"{self.prefix}-ecs-execution"
+
+    @property
+    def flow_log_group(self) -> str:
+        """One flow-log group per environment, so dev and prod can share an account."""
+        return f"/aws/vpc/flowlogs/{self.prefix}"
+
+    def rds_instance(self, database: Database) -> str:
+        return f"{self.prefix}-{database.name}"
+
+    @property
+    def docdb_cluster(self) -> str:
+        return f"{self.prefix}-{self.platform.document_store.name}"
+
+    @property
+    def redis_group(self) -> str:
+        return f"{self.prefix}-{self.platform.cache.name}"
+
+    def redis_nodes(self, count: int) -> list[str]:
+        """The member cluster ids ElastiCache gives a replication group's nodes."""
+        return [f"{self.redis_group}-{index:03d}" for index in range(1, count + 1)]
+
+    def secret(self, name: str) -> str:
+        """A Secrets Manager secret of this environment: `<project>/<env>/<name>`."""
+        return f"{self.platform.project}/{self.env}/{name}"
+
+    def uploads_prefix(self, service: Service) -> str:
+        """The assets-bucket key prefix a service with S3 access may write under."""
+        return f"uploads/{service.name}/"
+
+    def alarm(self, alarm: str, target: str) -> str:
+        return f"{self.prefix}-{alarm}-{target}"
 
     @property
     def zone(self) -> str:

@@ -1,0 +1,186 @@
+variable "name_prefix" {
+  description = "<project>-<environment>: the prefix of resource names."
+  type        = string
+}
+
+variable "environment" {
+  description = "Environment name, given to the containers."
+  type        = string
+}
+
+variable "region" {
+  description = "AWS region, given to the containers and the log driver."
+  type        = string
+}
+
+variable "cluster_name" {
+  description = "ECS cluster name."
+  type        = string
+}
+
+variable "cloud_map_namespace" {
+  description = "Private DNS namespace of the services."
+  type        = string
+}
+
+variable "vpc_id" {
+  description = "VPC of the Cloud Map namespace."
+  type        = string
+}
+
+variable "app_subnet_ids" {
+  description = "Private application subnets the tasks run in."
+  type        = list(string)
+}
+
+variable "app_security_group_id" {
+  description = "Security group of the tasks."
+  type        = string
+}
+
+variable "execution_role_name" {
+  description = "Name of the task execution role."
+  type        = string
+}
+
+variable "services" {
+  description = "Services by short name: size, port, names, permissions and messaging links."
+  type = map(object({
+    full_name        = string
+    port             = number
+    cpu              = number
+    memory           = number
+    database         = string
+    ecs_service_name = string
+    task_role_name   = string
+    log_group        = string
+    cloud_map_host   = string
+    permissions      = list(string)
+    publishes_queues = list(string)
+    publishes_topics = list(string)
+    consumes         = list(string)
+    uploads_prefix   = string
+  }))
+}
+
+variable "desired_count" {
+  description = "Tasks per service when the service is created."
+  type        = number
+}
+
+variable "autoscaling" {
+  description = "Autoscaling bounds and targets; null for a fixed task count."
+  type = object({
+    min_tasks             = number
+    max_tasks             = number
+    cpu_target_percent    = number
+    memory_target_percent = number
+  })
+}
+
+variable "log_retention_days" {
+  description = "Retention of the service log groups."
+  type        = number
+}
+
+variable "kms_key_arn" {
+  description = "KMS key of the log groups, secrets, queues and topics."
+  type        = string
+}
+
+variable "repository_urls" {
+  description = "ECR repository URL per service."
+  type        = map(string)
+}
+
+variable "repository_arns" {
+  description = "ECR repository ARN per service."
+  type        = map(string)
+}
+
+variable "image_tags" {
+  description = "Image tag or sha256: digest per service."
+  type        = map(string)
+}
+
+variable "default_image_tag" {
+  description = "Tag used for services missing from image_tags."
+  type        = string
+}
+
+variable "target_group_arns" {
+  description = "Load balancer target group per service."
+  type        = map(string)
+}
+
+variable "queue_urls" {
+  description = "SQS queue URL per queue."
+  type        = map(string)
+}
+
+variable "queue_arns" {
+  description = "SQS queue ARN per queue."
+  type        = map(string)
+}
+
+variable "topic_arns" {
+  description = "SNS topic ARN per topic."
+  type        = map(string)
+}
+
+variable "assets_bucket" {
+  description = "Assets bucket the services with S3 access upload to."
+  type        = string
+}
+
+variable "assets_bucket_arn" {
+  description = "ARN of the assets bucket."
+  type        = string
+}
+
+variable "mail_domain" {
+  description = "Domain the e-mailing services send from."
+  type        = string
+}
+
+variable "ses_identity_arn" {
+  description = "SES identity of the mail domain."
+  type        = string
+}
+
+variable "databases" {
+  description = "Per database: address, port, name and credentials secret."
+  type = map(object({
+    address    = string
+    port       = number
+    db_name    = string
+    secret_arn = string
+  }))
+}
+
+variable "document_store" {
+  description = "DocumentDB endpoint, port and credentials secret."
+  type = object({
+    endpoint   = string
+    port       = number
+    secret_arn = string
+  })
+}
+
+variable "cache" {
+  description = "Redis endpoint and port."
+  type = object({
+    endpoint = string
+    port     = number
+  })
+}
+
+variable "jwt_secret_arn" {
+  description = "Secret holding the JWT signing key."
+  type        = string
+}
+
+variable "redis_secret_arn" {
+  description = "Secret holding the Redis AUTH token."
+  type        = string
+}
