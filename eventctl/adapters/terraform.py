@@ -278,6 +278,15 @@ class Terraform:
         }
         self._version: Version | None = None
 
+    def at(self, workdir: Path) -> Terraform:
+        """The same binary and environment, run in another working directory."""
+        other = Terraform.__new__(Terraform)
+        other.workdir = workdir
+        other.binary = self.binary
+        other.environ = self.environ
+        other._version = self._version
+        return other
+
     # -- version ------------------------------------------------------------------------
 
     def version(self) -> Version:

@@ -17,3 +17,11 @@ EnvArgument = Annotated[
     str, typer.Argument(help="Environment: local, dev or prod.", show_default=False)
 ]
 EnvOption = Annotated[str, typer.Option("--env", "-e", help="Environment: local, dev or prod.")]
+EndpointUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint-url",
+        help="Send every AWS call here (LocalStack, moto); default: $AWS_ENDPOINT_URL.",
+        show_default=False,
+    ),
+]

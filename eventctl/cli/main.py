@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from eventctl import __version__
-from eventctl.cli import env
+from eventctl.cli import env, env_lifecycle  # noqa: F401  (registers its commands on env)
 from eventctl.cli._app import App
 from eventctl.errors import EventctlError
 
