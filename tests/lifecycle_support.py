@@ -36,7 +36,7 @@ variable "hold_seconds" {
 
 resource "terraform_data" "slow" {
   input            = var.label
-  triggers_replace = [var.hold_seconds]
+  triggers_replace = [var.label, var.hold_seconds]
   provisioner "local-exec" {
     command = "sleep ${var.hold_seconds}"
   }

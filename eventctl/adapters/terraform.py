@@ -186,7 +186,7 @@ class RunResult:
         from_events = [_diagnostic(e["diagnostic"]) for e in self.events if "diagnostic" in e]
         if self.events:
             return from_events
-        return diagnostics_from_text(self.stderr + "\n" + self.stdout)
+        return diagnostics_from_text(self.stderr) + diagnostics_from_text(self.stdout)
 
 
 def _diagnostic(raw: Mapping[str, Any]) -> Diagnostic:
@@ -493,11 +493,18 @@ class Terraform:
 
     def _failure(self, what: str, result: RunResult) -> TerraformError:
         errors = [d for d in result.diagnostics if d.severity == "error"]
-        if any(d.summary == "Error acquiring the state lock" for d in errors):
-            lock = next(
-                (LockInfo.from_text(d.detail) for d in errors if "Lock Info" in d.detail), None
-            )
+        lock = next(
+            (
+                LockInfo.from_text(d.detail)
+                for d in errors
+                if d.summary == "Error acquiring the state lock" and "Lock Info" in d.detail
+            ),
+            None,
+        )
+        if lock is not None:
             return StateLockedError(_lock_message(lock), None, lock)
+        # Without a holder, "Error acquiring the state lock" is some other failure (access
+        # denied, a missing table): Terraform's own text says which.
         if errors:
             text = "\n".join(d.text() for d in errors[:3])
             more = f"\n(and {len(errors) - 3} more errors)" if len(errors) > 3 else ""
@@ -512,9 +519,7 @@ class Terraform:
         )
 
 
-def _lock_message(lock: LockInfo | None) -> str:
-    if lock is None:
-        return "the state is locked by another terraform run"
+def _lock_message(lock: LockInfo) -> str:
     since = lock.created.strftime("%Y-%m-%d %H:%M:%S UTC") if lock.created else "an unknown time"
     return (
         f"the state is locked by {lock.who or 'someone'} ({lock.action}, since {since}, "

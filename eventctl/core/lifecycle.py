@@ -116,7 +116,8 @@ def ensure_backend(backend: StateBackend, env: str) -> None:
 
 def open_workspace(env: str, root: Path, terraform: Terraform, backend: StateBackend) -> Workspace:
     """Write the backend configuration into `root` and `terraform init` it."""
-    if not (root / ".").is_dir():
+    root = root.resolve()
+    if not root.is_dir():
         raise EventctlError(f"the Terraform root {root} does not exist")
     backend_file = root / BACKEND_FILE
     backend_file.write_text(backend.settings.tfbackend(), encoding="utf-8")

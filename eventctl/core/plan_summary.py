@@ -80,7 +80,8 @@ class PlanSummary:
     @property
     def operations(self) -> int:
         """Resource operations an apply performs (a replacement is a delete and a create)."""
-        return sum(2 if change.action == "replace" else 1 for change in self.changes)
+        weights = {"create": 1, "update": 1, "delete": 1, "replace": 2}
+        return sum(weights.get(change.action, 0) for change in self.changes)
 
     @property
     def empty(self) -> bool:

@@ -47,6 +47,15 @@ class BackendSettings:
         return f"{self.bucket}/{self.key}"
 
     @property
+    def tls_only(self) -> bool:
+        """Whether the bucket gets the TLS-only policy.
+
+        Not behind a plain-http endpoint (an emulator): no request there ever comes over TLS,
+        so the policy would deny every one of them wherever it is enforced.
+        """
+        return not (self.endpoint_url or "").lower().startswith("http://")
+
+    @property
     def lockfile_key(self) -> str:
         return f"{self.key}.tflock"
 
@@ -260,17 +269,15 @@ class StateBackend:
         for flag in PUBLIC_ACCESS_FLAGS:
             on = flags.get(flag, False)
             checks.append(Check(label, flag, "true", str(on).lower(), on))
-        policy = self.s3.policy(bucket)
-        tls = _has_tls_only(policy, bucket)
-        checks.append(
-            Check(
-                label,
-                "TLS-only policy",
-                "deny requests without TLS",
-                "present" if tls else ("no policy" if policy is None else "missing statement"),
-                tls,
+        if self.settings.tls_only:
+            policy = self.s3.policy(bucket)
+            tls = _has_tls_only(policy, bucket)
+            actual = "present" if tls else ("no policy" if policy is None else "missing statement")
+            checks.append(Check(label, "TLS-only policy", "deny requests without TLS", actual, tls))
+        else:
+            checks.append(
+                Check(label, "TLS-only policy", "skipped", "skipped: plain-http endpoint", True)
             )
-        )
         days = _noncurrent_days(self.s3.lifecycle_rules(bucket))
         checks.append(
             Check(
@@ -300,13 +307,15 @@ class StateBackend:
             self.s3.block_public_access(s.bucket)
             self.s3.enable_versioning(s.bucket)
             self.s3.encrypt_by_default(s.bucket)
-            self._put_tls_policy()
+            if s.tls_only:
+                self._put_tls_policy()
             self._put_lifecycle()
             if self.tags:
                 self.s3.put_tags(s.bucket, self.tags)
+            tls = "TLS-only policy" if s.tls_only else "no TLS-only policy (plain-http endpoint)"
             done.append(
                 "configured it: public access blocked, versioning, AES256 encryption, "
-                f"TLS-only policy, old versions expire after {NONCURRENT_DAYS} days"
+                f"{tls}, old versions expire after {NONCURRENT_DAYS} days"
             )
         if f"DynamoDB table {s.lock_table}" in report.missing:
             created = self.dynamodb.create_lock_table(s.lock_table, self.tags)
