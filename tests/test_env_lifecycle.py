@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -358,6 +360,53 @@ def test_ctrl_c_during_apply_releases_the_lock(lab: Lab) -> None:
     assert lock_item(lab.moto) is None
 
 
+DRIVER = """
+import sys
+sys.path.insert(0, {tests!r})
+from lifecycle_support import TestRoot
+from eventctl.cli import env_lifecycle
+from eventctl.cli.main import main
+
+env_lifecycle.root_factory = TestRoot(label="interrupted", hold_seconds=30)
+sys.argv = ["eventctl", "env", "up", "dev", "--yes"]
+main()
+"""
+
+
+def test_ctrl_c_during_env_up_says_the_lock_was_released(lab: Lab, tmp_path: Path) -> None:
+    # A real eventctl process (the seam set by a small driver), interrupted like at a terminal.
+    driver = tmp_path / "driver.py"
+    driver.write_text(DRIVER.format(tests=str(Path(__file__).parent)))
+    operator = tmp_path / "operator"
+    operator.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, str(driver)],
+        cwd=operator,
+        env={**os.environ, "NO_COLOR": "1"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+
+        def applying() -> bool:
+            item = lock_item(lab.moto)
+            return bool(item) and "OperationTypeApply" in item["Info"]["S"]
+
+        _wait_for(applying, seconds=60)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:  # pragma: no cover - only when the test already failed
+            process.kill()
+            process.wait(timeout=10)
+    assert process.returncode == 130, stderr
+    assert "apply interrupted: terraform stopped cleanly and released the state lock" in stderr
+    assert re.search(r"[01] of 2 changes were made", stderr)
+    assert lock_item(lab.moto) is None
+
+
 # -- outputs, down ------------------------------------------------------------------------
 
 
@@ -378,7 +427,7 @@ def test_outputs(lab: Lab) -> None:
 def test_down_lists_losses_asks_and_destroys(lab: Lab) -> None:
     nothing = lab.run("env", "down", "dev", "--yes")
     assert nothing.exit_code == 0
-    assert "No changes" in nothing.stdout
+    assert "Nothing to destroy in dev." in nothing.stdout
     assert lab.run("env", "up", "dev", "--yes").exit_code == 0
 
     declined = lab.run("env", "down", "dev", input="n\n")
@@ -433,3 +482,15 @@ def test_render_missing_from_this_build_is_a_clear_error(
         assert "cannot render Terraform yet" in result.stderr
     else:  # pragma: no cover - once rendering exists, the default factory must be it
         assert env_lifecycle.root_factory is env_lifecycle._render_root
+
+
+def test_help_does_not_import_boto3() -> None:
+    code = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from eventctl.cli.main import app\n"
+        "for args in (['--help'], ['env', '--help'], ['env', 'up', '--help']):\n"
+        "    assert CliRunner().invoke(app, args).exit_code == 0\n"
+        "assert 'boto3' not in sys.modules and 'botocore' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

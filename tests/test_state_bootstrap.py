@@ -19,6 +19,7 @@ from eventctl.core.state_backend import (
     StateBackend,
     backend_settings,
 )
+from eventctl.errors import EventctlError
 from eventctl.platform import build_platform
 
 
@@ -338,3 +339,10 @@ def test_tfbackend_for_an_emulator_and_for_aws() -> None:
     assert "use_lockfile = true" in emulated and "dynamodb_table" not in emulated
     assert '  s3       = "http://127.0.0.1:4566"' in emulated
     assert "use_path_style              = true" in emulated
+
+
+def test_bucket_in_another_region_is_named(moto_server: Any) -> None:
+    moto_server.client("s3", region="us-east-1").create_bucket(Bucket=BUCKET)
+    with pytest.raises(EventctlError, match=f"{BUCKET} is in region us-east-1, not {REGION}") as e:
+        S3(moto_server.client("s3"), REGION).bucket_state(BUCKET)
+    assert e.value.hint and "region" in e.value.hint

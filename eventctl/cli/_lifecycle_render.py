@@ -53,7 +53,9 @@ def render_plan(out: Console, env: str, planned: PlanResult) -> None:
     if summary.outputs:
         outputs = ", ".join(f"{n} ({a})" for n, a in sorted(summary.outputs.items()))
         out.print(f"outputs: {escape(outputs)}", highlight=False)
-    if not planned.has_changes:
+    if not planned.has_changes and summary.destroy:
+        out.print(f"Nothing to destroy in {escape(env)}.")
+    elif not planned.has_changes:
         out.print(f"No changes: {escape(env)} matches the configuration.")
 
 

@@ -8,6 +8,7 @@ plan, show, apply, destroy, output, force-unlock -- is the code operators run.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -42,11 +43,21 @@ root_factory: RootFactory = _render_root
 FixOption = Annotated[
     bool, typer.Option("--fix", help="Fix the settings that differ from the expected ones.")
 ]
+_DURATION = re.compile(r"(\d+(\.\d+)?(ms|s|m|h))+")
+
+
+def _duration(value: str) -> str:
+    if not _DURATION.fullmatch(value):
+        raise typer.BadParameter(f"{value!r} is not a duration like 90s, 10m or 1h30m")
+    return value
+
+
 LockTimeoutOption = Annotated[
     str,
     typer.Option(
         "--lock-timeout",
         help="How long to wait for a state lock held by someone else (e.g. 30s, 10m).",
+        callback=_duration,
     ),
 ]
 ConfirmOption = Annotated[
