@@ -183,10 +183,13 @@ def bootstrap(
 ) -> None:
     """Create or check the Terraform state backend of ENV (S3 bucket + DynamoDB lock table).
 
-    The bucket gets versioning, default encryption, all four public-access blocks, a TLS-only
-    policy and 90-day expiry of old versions; the lock table is keyed by LockID, on-demand.
-    Nothing is created without confirmation (--yes answers for CI); settings that differ on
-    an existing bucket are reported, and fixed only with --fix.
+    Bucket: versioning, default encryption, all four public-access blocks, TLS-only policy.
+
+    Old state versions expire after 90 days. Lock table: key LockID, on-demand billing.
+
+    Nothing is created without confirmation (--yes answers for CI).
+
+    Settings that differ on an existing backend are reported, and fixed only with --fix.
 
     Example:
 
@@ -284,9 +287,11 @@ def plan(
 ) -> None:
     """Plan ENV: render, terraform init with the state backend, plan -out, summarise.
 
-    The summary (to create / change / replace / destroy, by module and resource type, with
-    changes made outside Terraform called out) comes from `terraform show -json`. Exit code:
-    0 when there is nothing to change, 2 when there are changes, 1 on error.
+    The summary is read from `terraform show -json` of the saved plan, never from its text.
+
+    It counts changes by module and resource type, and calls out drift (changes made outside).
+
+    Exit code: 0 when there is nothing to change, 2 when there are changes, 1 on error.
 
     Example:
 
@@ -340,9 +345,11 @@ def up(
 ) -> None:
     """Bring ENV up: check the state backend, plan, confirm, apply exactly that plan.
 
-    Shows the plan summary, asks (dev: y/N; prod: type the name), applies the saved plan
-    file -- never a fresh one -- with progress, then prints the outputs. With no ENV it means
-    local. prod needs --confirm prod as well as --yes to run unattended.
+    Shows the plan summary and asks (dev: y/N; prod: type the environment name).
+
+    Applies exactly the saved plan file, with progress, then prints the outputs.
+
+    With no ENV it means local. prod runs unattended only with --yes --confirm prod.
 
     Example:
 
@@ -457,11 +464,13 @@ def down(
 ) -> None:
     """Destroy ENV: plan a destroy, list what will be lost, confirm, apply that plan.
 
-    Before asking, it lists databases and clusters (with whether a final snapshot is taken),
-    buckets and image repositories with what they hold. A destroy that would stop halfway
-    (deletion protection, non-empty bucket without force-delete) is refused before it
-    starts, and so is a prod destroy that would skip a final snapshot. prod requires its
-    name typed (or --confirm prod).
+    Lists databases and clusters (final snapshot or not), buckets and repositories (contents).
+
+    A destroy that would stop halfway (deletion protection, a full bucket) is refused.
+
+    So is a prod destroy that would skip a final snapshot.
+
+    prod requires its name typed (or --confirm prod).
 
     Example:
 
@@ -561,8 +570,9 @@ def unlock(
 ) -> None:
     """Show who holds ENV's state lock (who, operation, since when) and release it.
 
-    Release a lock only when the run that took it is gone (a killed CI job, a crashed
-    laptop): the holder is shown and confirmation asked first (prod: type the name).
+    Release a lock only when the run that took it is gone (a killed CI job, a crashed laptop).
+
+    The holder is shown and confirmation asked first (prod: type the name).
 
     Example:
 
