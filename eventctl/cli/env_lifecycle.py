@@ -106,6 +106,11 @@ def _terraform(cli: App, env: str, endpoint_url: str | None) -> Terraform:
     if endpoint:
         # The AWS provider inside the root module talks to the same endpoint.
         environ["AWS_ENDPOINT_URL"] = endpoint
+    if "TF_PLUGIN_CACHE_DIR" not in environ:
+        # Providers are downloaded once, not again each time a root is rendered afresh.
+        cache = Path(".eventctl") / "terraform-plugins"
+        cache.mkdir(parents=True, exist_ok=True)
+        environ["TF_PLUGIN_CACHE_DIR"] = str(cache.resolve())
     return find_terraform(None, environ, locking=cli.loaded.settings.state_locking)
 
 

@@ -10,8 +10,9 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
+import eventctl.cli.env_lifecycle  # noqa: F401  (registers its commands on `env`)
 from eventctl import __version__
-from eventctl.cli import env, env_lifecycle  # noqa: F401  (registers its commands on env)
+from eventctl.cli import env
 from eventctl.cli._app import App
 from eventctl.errors import EventctlError
 
