@@ -346,3 +346,10 @@ def test_bucket_in_another_region_is_named(moto_server: Any) -> None:
     with pytest.raises(EventctlError, match=f"{BUCKET} is in region us-east-1, not {REGION}") as e:
         S3(moto_server.client("s3"), REGION).bucket_state(BUCKET)
     assert e.value.hint and "region" in e.value.hint
+
+
+def test_unknown_locking_mode_is_a_config_error(run_cli: Any) -> None:
+    result = run_cli("env", "bootstrap", "dev", env={"EVENTCTL_STATE_LOCKING": "sqlite"})
+    assert result.exit_code == 1
+    assert "EVENTCTL_STATE_LOCKING" in result.stderr
+    assert "dynamodb" in result.stderr and "lockfile" in result.stderr
