@@ -11,7 +11,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     domain: str = Field(default="sankofagrid.com", description="public DNS domain")
     account_id: str | None = Field(
         default=None, description="AWS account id; looked up through STS when needed"
+    )
+    state_locking: Literal["dynamodb", "lockfile"] = Field(
+        default="dynamodb",
+        description="Terraform state locking: the DynamoDB lock table, or S3 lock files",
     )
     alert_email: str | None = Field(
         default=None, description="e-mail address subscribed to the alerts topic"

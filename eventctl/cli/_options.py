@@ -21,7 +21,8 @@ EndpointOption = Annotated[
     str | None,
     typer.Option(
         "--endpoint-url",
-        help="AWS endpoint (an emulator such as moto); default: AWS_ENDPOINT_URL, else AWS.",
+        help="Send every AWS call here (an emulator: LocalStack, moto); "
+        "default: $AWS_ENDPOINT_URL, else AWS.",
         show_default=False,
     ),
 ]

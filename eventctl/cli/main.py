@@ -10,9 +10,11 @@ from typing import Annotated
 import typer
 from typer.core import TyperGroup
 
-import eventctl.cli.env_render  # noqa: F401  (registers `env render` on the env app)
 from eventctl import __version__
 from eventctl.cli import cost, env, logs, status
+
+# Imported for their side effect: they add commands (render, plan, up, ...) to the `env` app.
+from eventctl.cli import env_lifecycle, env_render  # noqa: F401  # isort: skip
 from eventctl.cli._app import App
 from eventctl.errors import EventctlError
 

@@ -1,0 +1,144 @@
+"""boto3 clients for one region/endpoint, and AWS errors turned into EventctlError.
+
+Every AWS call eventctl makes goes through a client made by `AwsTarget.client`, so an
+endpoint URL (LocalStack, moto) set once reaches all of them. boto3 is imported inside the
+functions: the CLI's `--help` must not pay for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from eventctl.errors import EventctlError
+
+CREDENTIALS_HINT = (
+    "set AWS_PROFILE (after `aws sso login` or `aws configure`), or AWS_ACCESS_KEY_ID and "
+    "AWS_SECRET_ACCESS_KEY"
+)
+_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"}
+_REJECTED = {
+    "InvalidClientTokenId",
+    "SignatureDoesNotMatch",
+    "UnrecognizedClientException",
+    "InvalidAccessKeyId",
+    "InvalidToken",
+}
+_DENIED = {"AccessDenied", "AccessDeniedException", "AuthorizationError", "Forbidden"}
+
+
+class CredentialsError(EventctlError):
+    """No AWS credentials, expired ones, or ones AWS does not accept."""
+
+
+class AwsError(EventctlError):
+    """An AWS API call failed; `code` is AWS's error code when there is one."""
+
+    def __init__(self, message: str, hint: str | None = None, code: str = "") -> None:
+        super().__init__(message, hint)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class AwsTarget:
+    """Where AWS calls go: a region and, for emulators, an endpoint URL."""
+
+    region: str
+    endpoint_url: str | None = None
+
+    def client(self, service: str) -> Any:
+        """A boto3 client with standard retries (throttling backs off inside botocore)."""
+        import boto3  # type: ignore[import-untyped,unused-ignore]
+        from botocore.config import Config  # type: ignore[import-untyped,unused-ignore]
+
+        config = Config(
+            retries={"mode": "standard", "max_attempts": 8},
+            connect_timeout=10,
+            read_timeout=60,
+            user_agent_appid="eventctl",
+        )
+        return boto3.session.Session(region_name=self.region).client(
+            service, endpoint_url=self.endpoint_url, config=config
+        )
+
+
+def client_error() -> type[Exception]:
+    """botocore's ClientError class (imported on first use)."""
+    from botocore.exceptions import ClientError  # type: ignore[import-untyped,unused-ignore]
+
+    return ClientError  # type: ignore[no-any-return,unused-ignore]
+
+
+def error_code(exc: BaseException) -> str:
+    """AWS's error code of a botocore ClientError ('' for anything else)."""
+    response = getattr(exc, "response", None)
+    if not isinstance(response, Mapping):
+        return ""
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+def http_status(exc: BaseException) -> int | None:
+    response = getattr(exc, "response", None)
+    if not isinstance(response, Mapping):
+        return None
+    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return int(status) if status is not None else None
+
+
+def translate(exc: Exception, action: str, hints: Mapping[str, str] | None = None) -> Exception:
+    """The EventctlError for a boto3/botocore exception raised while doing `action`.
+
+    Anything that is not an AWS error is returned unchanged.
+    """
+    from botocore import exceptions as bx  # type: ignore[import-untyped,unused-ignore]
+
+    if isinstance(exc, bx.NoCredentialsError):
+        return CredentialsError("no AWS credentials found", hint=CREDENTIALS_HINT)
+    if isinstance(exc, bx.PartialCredentialsError):
+        return CredentialsError(f"incomplete AWS credentials: {exc}", hint=CREDENTIALS_HINT)
+    if isinstance(
+        exc, bx.TokenRetrievalError | bx.UnauthorizedSSOTokenError | bx.SSOTokenLoadError
+    ):
+        return CredentialsError(
+            "the AWS SSO session has expired", hint="run `aws sso login` and try again"
+        )
+    if isinstance(exc, bx.CredentialRetrievalError):
+        return CredentialsError(f"cannot load AWS credentials: {exc}", hint=CREDENTIALS_HINT)
+    if isinstance(exc, bx.EndpointConnectionError):
+        return AwsError(
+            f"cannot reach AWS while trying to {action}: {exc}",
+            hint="check the region, the network, and --endpoint-url / AWS_ENDPOINT_URL",
+        )
+    if not isinstance(exc, bx.ClientError):
+        return exc
+    code = error_code(exc)
+    message = str(exc.response.get("Error", {}).get("Message", "") or exc)
+    if code in _EXPIRED:
+        return CredentialsError(
+            "the AWS credentials have expired",
+            hint="refresh them (`aws sso login`, or a new session token) and try again",
+        )
+    if code in _REJECTED:
+        return CredentialsError(
+            f"AWS rejected the credentials ({code}): {message}", hint=CREDENTIALS_HINT
+        )
+    hint = (hints or {}).get(code)
+    if hint is None and code in _DENIED:
+        hint = f"the AWS identity in use needs permission to {action}"
+    return AwsError(f"cannot {action}: {code or 'error'}: {message}", hint=hint, code=code)
+
+
+@contextmanager
+def aws_call(action: str, hints: Mapping[str, str] | None = None) -> Iterator[None]:
+    """Run AWS calls; their errors leave as EventctlError naming `action`."""
+    try:
+        yield
+    except EventctlError:
+        raise
+    except Exception as exc:
+        translated = translate(exc, action, hints)
+        if translated is exc:
+            raise
+        raise translated from None

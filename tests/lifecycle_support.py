@@ -1,0 +1,110 @@
+"""Shared pieces of the env lifecycle tests: the moto environment and the test-only root.
+
+The AWS provider cannot be downloaded here, so the lifecycle tests replace the one seam,
+`eventctl.cli.env_lifecycle.root_factory`, with `TestRoot`: a root module of builtin
+`terraform_data` resources with an empty `backend "s3" {}` block. Everything after the seam
+(init with the backend config, plan, show, apply, destroy, output, force-unlock) is the real
+code path against a moto server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+ACCOUNT = "123456789012"  # moto's account
+REGION = "eu-west-1"
+BUCKET = f"event-planner-terraform-state-{REGION}-{ACCOUNT}"
+TABLE = "event-planner-terraform-locks"
+
+ROOT_TF = """\
+terraform {
+  backend "s3" {}
+}
+
+variable "label" {
+  type    = string
+  default = "one"
+}
+
+variable "hold_seconds" {
+  description = "how long creating `slow` holds the state lock (bounded, fixed)"
+  type        = number
+  default     = 0
+}
+
+resource "terraform_data" "slow" {
+  input            = var.label
+  triggers_replace = [var.label, var.hold_seconds]
+  provisioner "local-exec" {
+    command = "sleep ${var.hold_seconds}"
+  }
+}
+
+resource "terraform_data" "fast" {
+  input = "${var.label}-fast"
+}
+
+output "label" {
+  value = terraform_data.slow.output
+}
+
+output "token" {
+  value     = "s3cr3t-${var.label}"
+  sensitive = true
+}
+"""
+
+
+class TestRoot:
+    """A root-module factory with the signature of `render_root`, writing a builtin-only root.
+
+    `label` and `hold_seconds` go to terraform.tfvars.json; change them between runs to make
+    the next plan replace `slow` (whose creation sleeps `hold_seconds`, holding the lock).
+    """
+
+    __test__ = False
+
+    def __init__(self, label: str = "one", hold_seconds: int = 0, text: str = ROOT_TF) -> None:
+        self.label = label
+        self.hold_seconds = hold_seconds
+        self.text = text
+        self.calls: list[tuple[str, Path]] = []
+
+    def __call__(self, platform: Any, env: str, out_dir: Path, terraform_bin: str | None) -> Path:
+        self.calls.append((env, out_dir))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.write(out_dir)
+        return out_dir
+
+    def write(self, root: Path) -> None:
+        (root / "main.tf").write_text(self.text)
+        (root / "terraform.tfvars.json").write_text(
+            json.dumps({"label": self.label, "hold_seconds": self.hold_seconds})
+        )
+
+
+def aws_environ(moto: Any, **extra: str) -> dict[str, str]:
+    """Variables for one CLI run against the moto server."""
+    return {**moto.environ, **extra}
+
+
+def lock_item(moto: Any, env: str = "dev") -> dict[str, Any] | None:
+    """The DynamoDB lock item of `env`'s state, if someone holds it."""
+    item = moto.client("dynamodb").get_item(
+        TableName=TABLE, Key={"LockID": {"S": f"{BUCKET}/{env}/terraform.tfstate"}}
+    )
+    return item.get("Item")
+
+
+def state_document(moto: Any, env: str = "dev") -> dict[str, Any]:
+    body = moto.client("s3").get_object(Bucket=BUCKET, Key=f"{env}/terraform.tfstate")["Body"]
+    return dict(json.loads(body.read()))
+
+
+def state_versions(moto: Any, env: str = "dev") -> list[str]:
+    listed = moto.client("s3").list_object_versions(
+        Bucket=BUCKET, Prefix=f"{env}/terraform.tfstate"
+    )
+    return sorted(v["VersionId"] for v in listed.get("Versions", []))
