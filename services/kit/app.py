@@ -95,7 +95,7 @@ def build_app(
     service = settings.service(platform)
     app_routes: list[BaseRoute] = [
         *_operations_routes(service),
-        Mount(service.path_prefix, routes=[*routes, _openapi_route()]),
+        Mount(service.path_prefix, routes=[_openapi_route(), *routes]),
     ]
     if internal_routes:
         app_routes.append(Mount(service.internal_prefix, routes=list(internal_routes)))

@@ -108,7 +108,7 @@ class RequestMiddleware:
             actor=note.actor,
             action=note.action or f"{scope['method']} {scope['path']}",
             resource=note.resource,
-            outcome=Outcome.from_status(status),
+            outcome=Outcome.from_status(status).value,
             request_id=request_id,
             client_ip=ip,
         )
