@@ -29,12 +29,38 @@ from services.event.schema import (
     ReservationOut,
 )
 from services.event.tables import events, seat_reservations
-from services.kit.db import Database, utcnow
+from services.kit.db import Database, UtcDateTime, utcnow
 from services.kit.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from services.kit.outbox import Outbox
 from services.kit.store import Store
 
 GENERATION_KEY = "events:list-generation"
+
+# PostgreSQL's one-statement reservation. `taken` sees an existing reservation id (a retry),
+# `updated` takes the seats only if enough are left, `inserted` records the hold only if
+# `updated` took them. All or nothing, as one statement.
+RESERVE_SQL = sa.text(
+    """
+    WITH taken AS (
+        SELECT 1 FROM seat_reservations WHERE reservation_id = :reservation_id
+    ), updated AS (
+        UPDATE events
+        SET seats_available = seats_available - :seats, updated_at = :now
+        WHERE id = :event_id AND status = 'published' AND seats_available >= :seats
+          AND NOT EXISTS (SELECT 1 FROM taken)
+        RETURNING seats_available
+    ), inserted AS (
+        INSERT INTO seat_reservations
+            (reservation_id, event_id, seats, status, caller, created_at, updated_at)
+        SELECT :reservation_id, :event_id, :seats, 'held', :caller, :now, :now FROM updated
+        ON CONFLICT (reservation_id) DO NOTHING
+        RETURNING reservation_id
+    )
+    SELECT (SELECT seats_available FROM updated) AS seats_left,
+           (SELECT count(*) FROM inserted) AS inserted,
+           (SELECT count(*) FROM taken) AS taken
+    """
+).bindparams(sa.bindparam("now", type_=UtcDateTime()))
 
 
 def _like_pattern(text: str) -> str:
@@ -234,6 +260,10 @@ class EventService:
         when it does not exist. Repeating a reservation returns it unchanged.
         """
         now = utcnow()
+        if not self.db.is_sqlite:
+            return await self._reserve_in_one_statement(
+                event_id, reservation_id, seats, caller, now
+            )
         async with self.db.write() as conn:
             try:
                 inserted = await self._insert_reservation(
@@ -265,6 +295,45 @@ class EventService:
                 ),
                 True,
             )
+
+    async def _reserve_in_one_statement(
+        self, event_id: str, reservation_id: str, seats: int, caller: str, now: dt.datetime
+    ) -> tuple[ReservationOut, bool]:
+        """PostgreSQL: check, decrement and record in one autocommitted statement, so the hot
+        event row stays locked only while the server runs it (see `Database.autocommit`)."""
+        async with self.db.autocommit() as conn:
+            row = (
+                await conn.execute(
+                    RESERVE_SQL,
+                    {
+                        "reservation_id": reservation_id,
+                        "event_id": event_id,
+                        "seats": seats,
+                        "caller": caller,
+                        "now": now,
+                    },
+                )
+            ).one()
+            if row.taken:
+                return await self._existing(conn, event_id, reservation_id, seats), False
+            if row.seats_left is None:
+                await self._why_not(conn, event_id, seats)
+            if not row.inserted:
+                # The same new reservation id raced itself: the loser gives its seats back.
+                await conn.execute(
+                    events.update()
+                    .where(events.c.id == event_id)
+                    .values(seats_available=events.c.seats_available + seats)
+                )
+                return await self._existing(conn, event_id, reservation_id, seats), False
+        reservation = ReservationOut(
+            reservation_id=reservation_id,
+            event_id=event_id,
+            seats=seats,
+            status="held",
+            seats_available=int(row.seats_left),
+        )
+        return reservation, True
 
     async def _insert_reservation(
         self,
