@@ -31,7 +31,7 @@ def _max_body(request: Request) -> int:
 
 
 def _user_out(user: User) -> UserOut:
-    return UserOut(id=user.id, email=user.email, name=user.name, role=user.role)  # type: ignore[arg-type]
+    return UserOut(id=user.id, email=user.email, name=user.name, role=user.role)
 
 
 def _tokens_out(pair: TokenPair) -> TokenOut:

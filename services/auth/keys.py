@@ -59,7 +59,9 @@ class SigningKeys:
         }
 
     @classmethod
-    def load(cls, private_pem: str | None, previous_pems: list[str], *, allow_ephemeral: bool):
+    def load(
+        cls, private_pem: str | None, previous_pems: list[str], *, allow_ephemeral: bool
+    ) -> SigningKeys:
         """Keys from PEM text; an ephemeral key when none is given and that is allowed."""
         if private_pem is None:
             if not allow_ephemeral:

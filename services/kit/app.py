@@ -124,7 +124,6 @@ def build_app(
             Middleware(
                 RequestMiddleware,
                 service=service.name,
-                audit=lambda: getattr(app.state, "kit", None) and app.state.kit.audit,
                 trusted_proxy_hops=settings.trusted_proxy_hops,
             )
         ],
@@ -135,7 +134,11 @@ def build_app(
         app_routes,
         title=service.title,
         version=__version__,
-        description=f"{service.title}: public API under {service.path_prefix}",
+        description=(
+            f"{service.title} (port {service.port}): public API under {service.path_prefix}/"
+            + (f", internal API under {service.internal_prefix}/" if internal_routes else "")
+            + f", liveness {service.health_path}, readiness {service.ready_path}."
+        ),
     )
     return app
 

@@ -10,7 +10,6 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,15 +31,15 @@ def client_ip(scope: Scope, trusted_hops: int) -> str | None:
             if name == b"x-forwarded-for":
                 hops = [part.strip() for part in value.decode("latin-1").split(",")]
                 if len(hops) >= trusted_hops:
-                    return hops[-trusted_hops]
+                    return str(hops[-trusted_hops])
     client = scope.get("client")
-    return client[0] if client else None
+    return str(client[0]) if client else None
 
 
 def _header(scope: Scope, wanted: bytes) -> str | None:
     for name, value in scope.get("headers", []):
         if name == wanted:
-            return value.decode("latin-1")
+            return bytes(value).decode("latin-1")
     return None
 
 
@@ -48,7 +47,6 @@ def _header(scope: Scope, wanted: bytes) -> str | None:
 class RequestMiddleware:
     app: ASGIApp
     service: str
-    audit: Callable[[], AuditWriter | None]
     trusted_proxy_hops: int = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -100,9 +98,10 @@ class RequestMiddleware:
     def _audit(
         self, scope: Scope, status: int, ip: str | None, request_id: str, note: AuditNote
     ) -> None:
-        writer = self.audit()
-        if writer is None:
+        kit = getattr(scope["app"].state, "kit", None)  # set once the lifespan has started
+        if kit is None:
             return
+        writer: AuditWriter = kit.audit
         writer.submit(
             service=self.service,
             actor=note.actor,

@@ -154,7 +154,11 @@ class RedisStore:
     async def compare_and_set(
         self, key: str, expected: bytes, new: bytes | None, ttl: float | None = None
     ) -> bool:
-        args = [expected, new if new is not None else b"", _millis(ttl) if ttl else 0]
+        args: list[bytes | int] = [
+            expected,
+            new if new is not None else b"",
+            _millis(ttl) if ttl else 0,
+        ]
         return bool(await self._cas(keys=[self._key(key)], args=args))
 
     async def ping(self) -> None:
