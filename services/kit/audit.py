@@ -148,6 +148,7 @@ class AuditWriter:
         self._max = max_buffer
         self._dropped = 0
         self._loop = Loop("audit-writer", self._step, flush_seconds)
+        self._flushing = asyncio.Lock()
 
     def submit(self, **fields: Any) -> None:
         if len(self._buffer) >= self._max:
@@ -158,7 +159,12 @@ class AuditWriter:
             self._loop.wake()
 
     async def flush(self) -> None:
-        """Write everything buffered now; on failure keep it for the next try."""
+        """Write everything submitted so far (waiting for a batch already being written);
+        on failure keep the records for the next try."""
+        async with self._flushing:
+            await self._flush()
+
+    async def _flush(self) -> None:
         if self._dropped:
             log.error("audit buffer overflowed", extra={"dropped": self._dropped})
             self._dropped = 0
