@@ -32,7 +32,7 @@ from services.event.tables import events, seat_reservations
 from services.kit.db import Database, UtcDateTime, utcnow
 from services.kit.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from services.kit.outbox import Outbox
-from services.kit.store import Store
+from services.kit.store import MemoryStore, Store
 
 GENERATION_KEY = "events:list-generation"
 
@@ -97,21 +97,33 @@ class EventService:
         self.store = store
         self.outbox = outbox
         self.list_cache_seconds = list_cache_seconds
+        self._local_pages = store if isinstance(store, MemoryStore) else MemoryStore(2_000)
 
     # -- catalogue -----------------------------------------------------------------------
 
     async def list_page_json(self, query: EventQuery) -> bytes:
-        """One page of published events, soonest first, as JSON (cached, see settings)."""
+        """One page of published events, soonest first, as JSON (cached, see settings).
+
+        Pages are cached under the current list generation, which every change to an event
+        bumps in the shared store, so a change is visible at once on every instance. Each
+        instance also keeps the pages it served in memory (same key), which saves fetching
+        the page itself from Redis on every hit.
+        """
         if not self.list_cache_seconds:
             return (await self.list_page(query)).model_dump_json().encode()
         generation = (await self.store.get(GENERATION_KEY) or b"0").decode()
         fingerprint = hashlib.sha256(query.model_dump_json().encode()).hexdigest()[:32]
         key = f"events:list:{generation}:{fingerprint}"
-        cached = await self.store.get(key)
+        cached = await self._local_pages.get(key)
+        if cached is None and self.store is not self._local_pages:
+            cached = await self.store.get(key)
+            if cached is not None:
+                await self._local_pages.set(key, cached, ttl=self.list_cache_seconds)
         if cached is not None:
             return cached
         body = (await self.list_page(query)).model_dump_json().encode()
         await self.store.set(key, body, ttl=self.list_cache_seconds)
+        await self._local_pages.set(key, body, ttl=self.list_cache_seconds)
         return body
 
     async def list_page(self, query: EventQuery) -> EventPage:

@@ -15,7 +15,7 @@ import enum
 import logging
 from collections import deque
 from contextvars import ContextVar
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -81,6 +81,10 @@ class AuditRecord:
     client_ip: str | None
 
 
+def _fields(record: AuditRecord) -> dict[str, Any]:
+    return dict(vars(record))  # not dataclasses.asdict: it deep-copies every value
+
+
 class AuditSink(Protocol):
     async def write(self, records: list[AuditRecord]) -> None: ...
 
@@ -114,7 +118,7 @@ class TableSink:
 
     async def write(self, records: list[AuditRecord]) -> None:
         async with self.db.write() as conn:
-            await conn.execute(audit_log.insert(), [asdict(r) for r in records])
+            await conn.execute(audit_log.insert(), [_fields(r) for r in records])
 
 
 class MongoSink:
@@ -124,7 +128,7 @@ class MongoSink:
         self.collection = collection
 
     async def write(self, records: list[AuditRecord]) -> None:
-        documents = [asdict(r) for r in records]
+        documents = [_fields(r) for r in records]
         await asyncio.to_thread(self.collection.insert_many, documents, ordered=False)
 
 
