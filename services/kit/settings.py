@@ -63,6 +63,10 @@ class ServiceSettings(BaseSettings):
         default_factory=dict,
         description="internal API callers this service accepts: {caller name: credential}",
     )
+    service_token: SecretStr | None = Field(
+        default=None,
+        description="this service's own credential for other services' internal APIs",
+    )
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
 
     # -- derived from the platform model -------------------------------------------------
@@ -103,11 +107,24 @@ class ServiceSettings(BaseSettings):
         """`aud` of access tokens: the environment, so a dev token never works in prod."""
         return self.names(platform).prefix
 
+    def service_url(self, platform: Platform, name: str) -> str:
+        """Base URL of another service: loopback locally, its Cloud Map name in AWS."""
+        other = platform.service(name)
+        profile = platform.environment(self.environment)
+        host = (
+            "127.0.0.1" if profile.kind == "local" else self.names(platform).cloud_map_host(other)
+        )
+        return f"http://{host}:{other.port}"
+
     def jwks_url(self, platform: Platform) -> str:
-        """The auth service's JWKS: loopback locally, its Cloud Map name in AWS."""
+        """The auth service's JWKS."""
         if self.auth_jwks_url:
             return self.auth_jwks_url
         auth = platform.service("auth")
-        profile = platform.environment(self.environment)
-        host = "127.0.0.1" if profile.kind == "local" else self.names(platform).cloud_map_host(auth)
-        return f"http://{host}:{auth.port}{auth.path_prefix}/.well-known/jwks.json"
+        return f"{self.service_url(platform, 'auth')}{auth.path_prefix}/.well-known/jwks.json"
+
+    def internal_headers(self) -> dict[str, str]:
+        """Headers that present this service's credential to another service's internal API."""
+        if self.service_token is None:
+            raise ValueError("SERVICE_TOKEN is not set: this service cannot call internal APIs")
+        return {"X-Service-Token": self.service_token.get_secret_value()}

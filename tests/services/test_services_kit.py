@@ -212,3 +212,34 @@ def test_auth_refuses_to_start_without_a_key_outside_local(make_settings: Any) -
 
     with pytest.raises(KeyConfigError, match="JWT_PRIVATE_KEY"):
         create_auth_app(make_settings(AuthSettings, environment="dev"))
+
+
+def test_other_services_are_found_through_the_model() -> None:
+    local = EventSettings(environment="local")
+    dev = EventSettings(environment="dev")
+    platform = local.platform()
+    assert local.service_url(platform, "event") == "http://127.0.0.1:8082"
+    assert dev.service_url(platform, "event") == "http://event-service.eventplanner.local:8082"
+    assert dev.jwks_url(platform) == (
+        "http://auth-service.eventplanner.local:8081/api/auth/.well-known/jwks.json"
+    )
+    with pytest.raises(ValueError, match="SERVICE_TOKEN"):
+        local.internal_headers()
+    caller = EventSettings(environment="local", service_token="s3cret")
+    assert caller.internal_headers() == {"X-Service-Token": "s3cret"}
+
+
+def test_access_log_lines_are_json(auth: TestClient, log_output: Any) -> None:
+    import json
+
+    auth.get("/healthz", headers={"X-Request-ID": "log-check-1"})
+    lines = [json.loads(line) for line in log_output.getvalue().splitlines()]
+    access = [line for line in lines if line.get("request_id") == "log-check-1"]
+    assert len(access) == 1
+    entry = access[0]
+    assert entry["msg"] == "request"
+    assert entry["method"] == "GET"
+    assert entry["path"] == "/healthz"
+    assert entry["status"] == 200
+    assert isinstance(entry["latency_ms"], float)
+    assert entry["service"] == "test"
