@@ -233,7 +233,44 @@ async def _inventory(database_url: str, event_id: str) -> tuple[int, int, int]:
     return event.capacity, event.seats_available, int(held or 0)
 
 
-def start_service(port: int, database_url: str, prefix: str, workers: int, log: Path) -> Any:
+async def _db_hot_row(database_url: str, seconds: float, connections: int) -> dict[str, Any]:
+    """The database's own ceiling for one hot row: bare asyncpg, one conditional UPDATE per
+    autocommitted statement, `connections` at once, no HTTP or Python service in between."""
+    import asyncpg
+
+    pool = await asyncpg.create_pool(database_url, min_size=connections, max_size=connections)
+    try:
+        await pool.execute("CREATE TABLE bench_hot_row (id int PRIMARY KEY, left_ int NOT NULL)")
+        await pool.execute("INSERT INTO bench_hot_row VALUES (1, 100000000)")
+        latencies: list[float] = []
+        deadline = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                await pool.execute(
+                    "UPDATE bench_hot_row SET left_ = left_ - 1 WHERE id = 1 AND left_ >= 1"
+                )
+                latencies.append(time.perf_counter() - started)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        elapsed = time.perf_counter() - began
+    finally:
+        await pool.close()
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
+        "statuses": {"ok": len(latencies)},
+    }
+
+
+def start_service(
+    port: int, database_url: str, prefix: str, workers: int, pool: int, log: Path
+) -> Any:
     env = {
         **os.environ,
         "PORT": str(port),
@@ -244,7 +281,7 @@ def start_service(port: int, database_url: str, prefix: str, workers: int, log: 
         "REDIS_PREFIX": prefix,
         "SERVICE_TOKENS": json.dumps({"bench": TOKEN}),
         "OUTBOX_ENABLED": "false",  # reservations publish nothing; no broker needed
-        "DB_POOL_SIZE": "10",
+        "DB_POOL_SIZE": str(pool),
         "PYTHONPATH": str(REPO),
     }
     return subprocess.Popen(
@@ -288,6 +325,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=8.0, help="per phase (bounded)")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--pool", type=int, default=10, help="database pool size per worker")
     parser.add_argument("--max-requests", type=int, default=60_000, help="per phase (bounded)")
     args = parser.parse_args()
 
@@ -300,7 +338,7 @@ def main() -> int:
     process = None
     try:
         hot_id, sellout_id = asyncio.run(_seed(database_url, 100, [1_000_000, 500]))
-        process = start_service(port, database_url, prefix, args.workers, log)
+        process = start_service(port, database_url, prefix, args.workers, args.pool, log)
         wait_for_port(port)
         common = {
             "seconds": args.seconds,
@@ -328,6 +366,7 @@ def main() -> int:
                 **{**common, "max_requests": 2000},
             ),
         }
+        db_reference = asyncio.run(_db_hot_row(database_url, args.seconds, 20))
         checks = {
             name: asyncio.run(_inventory(database_url, eid))
             for name, eid in (("reservations", hot_id), ("sell-out", sellout_id))
@@ -341,6 +380,7 @@ def main() -> int:
     reference = phases["reference"]["rps"]
     print(
         f"event service on PostgreSQL + Redis, uvicorn workers={args.workers}, "
+        f"pool {args.pool}+{args.pool} per worker, "
         f"{args.connections} connections, {args.seconds:g}s per phase, {os.cpu_count()} CPUs "
         f"(load generator on the same machine)"
     )
@@ -349,6 +389,11 @@ def main() -> int:
     )
     for name, result in phases.items():
         print(_row(name, result, None if name == "reference" else reference))
+    print(_row("db hot row", db_reference, None))
+    print(
+        "  (db hot row: bare asyncpg UPDATEs of one row, 20 connections, no service: the "
+        "database's own ceiling for a hot event on this machine)"
+    )
     failures = 0
     for name, (capacity, available, held) in checks.items():
         ok_count = phases[name]["statuses"].get(201, 0)

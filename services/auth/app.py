@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -19,6 +21,7 @@ from services.kit.security import require_user
 from services.kit.tokens import StaticKeys
 
 TAGS = ("auth",)
+log = logging.getLogger("services.auth")
 
 
 def _service(request: Request) -> AuthService:
@@ -153,6 +156,9 @@ def create_app(
         settings.jwt_previous_public_keys,
         allow_ephemeral=settings.platform().environment(settings.environment).kind == "local",
     )
+
+    if settings.jwt_private_key is None:  # only allowed in the local environment
+        log.warning("JWT_PRIVATE_KEY is not set: signing with an ephemeral key")
 
     async def setup(kit: Kit) -> AuthService:
         return AuthService(
