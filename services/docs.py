@@ -132,4 +132,7 @@ def render() -> str:
 
 
 if __name__ == "__main__":
+    import logging
+
+    logging.getLogger("services").setLevel(logging.ERROR)  # no start-up warnings in the output
     print(render(), end="")

@@ -15,6 +15,7 @@ import httpx
 from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
@@ -125,7 +126,15 @@ def build_app(
                 RequestMiddleware,
                 service=service.name,
                 trusted_proxy_hops=settings.trusted_proxy_hops,
-            )
+            ),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.allowed_origins(platform),
+                allow_methods=["GET", "POST", "PATCH", "DELETE"],
+                allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                expose_headers=["X-Request-ID", "Retry-After"],
+                max_age=600,
+            ),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
@@ -172,7 +181,7 @@ async def _open_kit(
             settings.aws_region, settings.aws_endpoint_url
         )
         publisher = Publisher(service, names, sns, sqs, settings.aws_account_id)
-    outbox_ = Outbox(service.name, publisher, check=functools.partial(check_destination, service))
+    outbox_ = Outbox(service.name, check=functools.partial(check_destination, service))
     relay = None
     if publisher is not None:
         relay = OutboxRelay(

@@ -18,6 +18,7 @@ import datetime as dt
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -59,9 +60,10 @@ outbox = outbox_table(sa.MetaData())
 class Outbox:
     """Writes messages into the outbox inside the caller's transaction."""
 
-    def __init__(self, source: str, publisher: Publisher | None, check: Any = None) -> None:
+    def __init__(self, source: str, check: Callable[[str, str], None] | None = None) -> None:
+        """`source` names the service in every envelope; `check` refuses destinations the
+        model does not allow (it raises ValueError)."""
         self.source = source
-        self.publisher = publisher
         self._check = check
         self.relay: OutboxRelay | None = None
 

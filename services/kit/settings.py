@@ -63,6 +63,10 @@ class ServiceSettings(BaseSettings):
         default_factory=dict,
         description="internal API callers this service accepts: {caller name: credential}",
     )
+    cors_origins: list[str] | None = Field(
+        default=None,
+        description="browser origins allowed to call the API; default: the platform's web site",
+    )
     service_token: SecretStr | None = Field(
         default=None,
         description="this service's own credential for other services' internal APIs",
@@ -122,6 +126,16 @@ class ServiceSettings(BaseSettings):
             return self.auth_jwks_url
         auth = platform.service("auth")
         return f"{self.service_url(platform, 'auth')}{auth.path_prefix}/.well-known/jwks.json"
+
+    def allowed_origins(self, platform: Platform) -> list[str]:
+        """The web app's origin(s): the local gateway, or https://www.<zone> in AWS."""
+        if self.cors_origins is not None:
+            return self.cors_origins
+        profile = platform.environment(self.environment)
+        if profile.local is not None:
+            port = profile.local.gateway_port
+            return [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+        return [f"https://{self.names(platform).web_host}"]
 
     def internal_headers(self) -> dict[str, str]:
         """Headers that present this service's credential to another service's internal API."""

@@ -243,3 +243,35 @@ def test_access_log_lines_are_json(auth: TestClient, log_output: Any) -> None:
     assert entry["status"] == 200
     assert isinstance(entry["latency_ms"], float)
     assert entry["service"] == "test"
+
+
+def test_only_the_web_app_origin_may_call_from_a_browser(auth: TestClient) -> None:
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
+    allowed = auth.options(
+        "/api/auth/login", headers={"Origin": "http://127.0.0.1:8080", **preflight}
+    )
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "http://127.0.0.1:8080"
+    refused = auth.options(
+        "/api/auth/login", headers={"Origin": "https://evil.example", **preflight}
+    )
+    assert refused.status_code == 400
+    assert "access-control-allow-origin" not in refused.headers
+    assert auth.get("/healthz").headers["x-content-type-options"] == "nosniff"
+    dev = EventSettings(environment="dev")
+    assert dev.allowed_origins(dev.platform()) == ["https://www.dev.sankofagrid.com"]
+
+
+def test_a_service_may_publish_only_where_the_model_says() -> None:
+    import functools
+
+    from services.kit.messaging import check_destination
+    from services.kit.outbox import Outbox
+
+    platform = EventSettings().platform()
+    outbox = Outbox("auth", check=functools.partial(check_destination, platform.service("auth")))
+    with pytest.raises(ValueError, match="does not publish to topic 'event-created'"):
+        asyncio.run(outbox.add(None, "topic", "event-created", {}))  # type: ignore[arg-type]
