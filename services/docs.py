@@ -12,10 +12,39 @@ from typing import Any
 
 from starlette.applications import Starlette
 
+from services.kit.settings import ServiceSettings
+
 SECURITY = {
     "bearer": "Bearer access token",
     "service": "service credential (`X-Service-Token`)",
 }
+
+
+def service_settings() -> list[type[ServiceSettings]]:
+    from services.auth.settings import AuthSettings
+    from services.event.settings import EventSettings
+
+    return [AuthSettings, EventSettings]
+
+
+def render_settings(settings: type[ServiceSettings]) -> list[str]:
+    """The environment variables a service reads, with defaults and descriptions."""
+    lines = [
+        f"### {settings.service_name} service: configuration",
+        "",
+        "Environment variables (secrets are injected from Secrets Manager in AWS). "
+        "`python -m services.<name>` also reads `HOST`, `PORT` (default: the model's port) and "
+        "`WEB_CONCURRENCY` (uvicorn workers).",
+        "",
+        "| variable | default | meaning |",
+        "|---|---|---|",
+    ]
+    for name, field in settings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        shown = "" if default in (None, {}, []) else f"`{default}`"
+        meaning = (field.description or "").replace("|", "\\|")
+        lines.append(f"| `{name.upper()}` | {shown} | {meaning} |")
+    return [*lines, ""]
 
 
 def service_apps() -> list[Starlette]:
@@ -126,8 +155,9 @@ def render() -> str:
         "services only: the load balancer never routes them.",
         "",
     ]
-    for app in service_apps():
+    for app, settings in zip(service_apps(), service_settings(), strict=True):
         out += render_service(app.state.openapi)
+        out += render_settings(settings)
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -24,10 +24,12 @@ class ServiceSettings(BaseSettings):
 
     service_name: ClassVar[str] = ""
 
-    environment: str = Field(default="local", description="platform environment: local|dev|prod")
-    platform_project: str = "event-planner"
-    platform_domain: str = "sankofagrid.com"
-    aws_region: str = "eu-west-1"
+    environment: str = Field(
+        default="local", description="platform environment: local, dev or prod"
+    )
+    platform_project: str = Field(default="event-planner", description="names every AWS resource")
+    platform_domain: str = Field(default="sankofagrid.com", description="token issuer, web origin")
+    aws_region: str = Field(default="eu-west-1", description="region of the SNS topics/SQS queues")
     aws_endpoint_url: str | None = Field(
         default=None, description="SNS/SQS endpoint (moto, LocalStack); None = AWS itself"
     )
@@ -37,8 +39,12 @@ class ServiceSettings(BaseSettings):
     database_url: SecretStr | None = Field(
         default=None, description="postgresql://...; None = SQLite file under data_dir"
     )
-    data_dir: Path = Path(".eventctl/local/data")
-    db_pool_size: int = Field(default=10, ge=1, le=100)
+    data_dir: Path = Field(
+        default=Path(".eventctl/local/data"), description="where SQLite files live"
+    )
+    db_pool_size: int = Field(
+        default=10, ge=1, le=100, description="PostgreSQL connections (as many again on bursts)"
+    )
     redis_url: SecretStr | None = Field(default=None, description="None = in-process store")
     redis_prefix: str | None = Field(
         default=None, description="key prefix; default '<project>:<env>:<service>:'"
@@ -46,16 +52,22 @@ class ServiceSettings(BaseSettings):
     audit_mongo_url: SecretStr | None = Field(
         default=None, description="MongoDB/DocumentDB URL; None = the audit_log table"
     )
-    audit_mongo_database: str = "audit"
-    audit_flush_seconds: float = Field(default=0.5, gt=0)
-    log_level: str = "INFO"
+    audit_mongo_database: str = Field(
+        default="audit", description="database of the audit collection"
+    )
+    audit_flush_seconds: float = Field(default=0.5, gt=0, description="audit batch interval")
+    log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
     trusted_proxy_hops: int = Field(
         default=0, ge=0, le=5, description="load balancers in front that append X-Forwarded-For"
     )
-    outbox_enabled: bool = True
-    outbox_poll_seconds: float = Field(default=1.0, gt=0)
-    outbox_max_backoff_seconds: float = Field(default=60.0, gt=0)
-    outbox_batch: int = Field(default=100, ge=1, le=1000)
+    outbox_enabled: bool = Field(default=True, description="publish outbox messages (relay on)")
+    outbox_poll_seconds: float = Field(
+        default=1.0, gt=0, description="relay poll interval (it is also woken on commit)"
+    )
+    outbox_max_backoff_seconds: float = Field(
+        default=60.0, gt=0, description="longest wait between retries of a failing message"
+    )
+    outbox_batch: int = Field(default=100, ge=1, le=1000, description="messages per relay round")
     auth_jwks_url: str | None = Field(
         default=None, description="where the auth service publishes its keys; default from model"
     )
@@ -71,7 +83,7 @@ class ServiceSettings(BaseSettings):
         default=None,
         description="this service's own credential for other services' internal APIs",
     )
-    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="larger bodies get 413")
 
     # -- derived from the platform model -------------------------------------------------
 
