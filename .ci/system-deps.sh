@@ -4,11 +4,21 @@ set -euo pipefail
 
 need_apt=()
 command -v terraform >/dev/null || echo "warning: terraform not on PATH; its tests will skip" >&2
+# The service tests run on PostgreSQL and Redis as well as SQLite.
+fresh_postgres=no
+if ! command -v pg_ctlcluster >/dev/null; then need_apt+=(postgresql); fresh_postgres=yes; fi
+command -v redis-server >/dev/null || need_apt+=(redis-server)
 
 if [ "${#need_apt[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${need_apt[@]}"
+fi
+if [ "$fresh_postgres" = yes ]; then
+  # As on the CI machines: user postgres, trust auth on loopback only.
+  hba="$(ls /etc/postgresql/*/main/pg_hba.conf | head -n1)"
+  sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main restart || true
 fi
 
 # PostgreSQL and Redis run on CI machines; start them if they are down.

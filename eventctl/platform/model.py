@@ -59,7 +59,10 @@ class Service(Frozen):
     publishes_queues: tuple[str, ...] = ()
     publishes_topics: tuple[str, ...] = ()
     consumes: tuple[str, ...] = Field(default=(), description="SQS queues it long-polls")
-    health_path: str = "/healthz"
+    health_path: str = Field(default="/healthz", description="liveness: the process answers")
+    ready_path: str = Field(
+        default="/readyz", description="readiness: the process can reach its database"
+    )
 
     @field_validator("path_prefix")
     @classmethod
@@ -77,6 +80,11 @@ class Service(Frozen):
     def path_pattern(self) -> str:
         """The ALB listener rule pattern, '/api/auth/*'."""
         return f"{self.path_prefix}/*"
+
+    @property
+    def internal_prefix(self) -> str:
+        """Service-to-service API, '/internal/events': outside /api/, so the ALB never routes it."""
+        return "/internal" + self.path_prefix.removeprefix("/api")
 
 
 class Queue(Frozen):

@@ -1,0 +1,1 @@
+"""The Event Planner backend: Starlette services on a shared kit (`services.kit`)."""

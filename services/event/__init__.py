@@ -1,0 +1,1 @@
+"""The event service: the event catalogue and its seat inventory."""

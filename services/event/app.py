@@ -1,0 +1,222 @@
+"""The event service's HTTP API (Starlette): the public catalogue under /api/events and the
+seat inventory under /internal/events (service credential required; the ALB never routes it).
+"""
+
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+
+from services.event.schema import (
+    EventIn,
+    EventOut,
+    EventPage,
+    EventPatch,
+    EventQuery,
+    ReservationIn,
+    ReservationOut,
+)
+from services.event.service import EventService
+from services.event.settings import EventSettings
+from services.event.tables import MIGRATIONS
+from services.kit.app import Kit, Overrides, build_app
+from services.kit.audit import note_audit
+from services.kit.http import ApiRoute, Operation, json_response, read_json, read_query
+from services.kit.security import require_service, require_user
+
+TAGS = ("events",)
+INTERNAL = ("seat inventory (internal)",)
+
+
+def _service(request: Request) -> EventService:
+    service: EventService = request.app.state.service
+    return service
+
+
+def _max_body(request: Request) -> int:
+    return int(request.app.state.kit.settings.max_body_bytes)
+
+
+async def list_events(request: Request) -> Response:
+    query = read_query(request, EventQuery)
+    body = await _service(request).list_page_json(query)
+    return Response(body, media_type="application/json")
+
+
+async def get_event(request: Request) -> Response:
+    return json_response(await _service(request).get(request.path_params["event_id"]))
+
+
+async def create_event(request: Request) -> Response:
+    principal = await require_user(request, role="organizer")
+    note_audit(action="event.create")
+    body = await read_json(request, EventIn, _max_body(request))
+    event = await _service(request).create(principal.user_id, body)
+    note_audit(resource=f"event:{event.id}")
+    return json_response(event, 201)
+
+
+async def update_event(request: Request) -> Response:
+    principal = await require_user(request, role="organizer")
+    event_id = request.path_params["event_id"]
+    note_audit(action="event.update", resource=f"event:{event_id}")
+    patch = await read_json(request, EventPatch, _max_body(request))
+    return json_response(await _service(request).update(principal.user_id, event_id, patch))
+
+
+async def cancel_event(request: Request) -> Response:
+    principal = await require_user(request, role="organizer")
+    event_id = request.path_params["event_id"]
+    note_audit(action="event.cancel", resource=f"event:{event_id}")
+    return json_response(await _service(request).cancel(principal.user_id, event_id))
+
+
+async def reserve_seats(request: Request) -> Response:
+    caller = require_service(request)
+    event_id = request.path_params["event_id"]
+    body = await read_json(request, ReservationIn, _max_body(request))
+    note_audit(action="seats.reserve", resource=f"reservation:{body.reservation_id}")
+    reservation, created = await _service(request).reserve(
+        event_id, body.reservation_id, body.seats, caller
+    )
+    return json_response(reservation, 201 if created else 200)
+
+
+async def get_reservation(request: Request) -> Response:
+    require_service(request)
+    params = request.path_params
+    return json_response(
+        await _service(request).reservation(params["event_id"], params["reservation_id"])
+    )
+
+
+async def release_seats(request: Request) -> Response:
+    require_service(request)
+    params = request.path_params
+    note_audit(action="seats.release", resource=f"reservation:{params['reservation_id']}")
+    return json_response(
+        await _service(request).release(params["event_id"], params["reservation_id"])
+    )
+
+
+ROUTES = [
+    ApiRoute(
+        "/",
+        list_events,
+        methods=["GET"],
+        operation=Operation(
+            "Published events, soonest first (cursor pages)",
+            {200: EventPage, 422: None},
+            query=EventQuery,
+            tags=TAGS,
+        ),
+    ),
+    ApiRoute(
+        "/",
+        create_event,
+        methods=["POST"],
+        operation=Operation(
+            "Publish an event (organizers)",
+            {201: EventOut, 401: None, 403: None, 422: None},
+            body=EventIn,
+            security="bearer",
+            tags=TAGS,
+        ),
+    ),
+    ApiRoute(
+        "/{event_id}",
+        get_event,
+        methods=["GET"],
+        operation=Operation("One event", {200: EventOut, 404: None}, tags=TAGS),
+    ),
+    ApiRoute(
+        "/{event_id}",
+        update_event,
+        methods=["PATCH"],
+        operation=Operation(
+            "Change an event (its organizer); capacity never below seats sold",
+            {200: EventOut, 401: None, 403: None, 404: None, 409: None, 422: None},
+            body=EventPatch,
+            security="bearer",
+            tags=TAGS,
+        ),
+    ),
+    ApiRoute(
+        "/{event_id}",
+        cancel_event,
+        methods=["DELETE"],
+        operation=Operation(
+            "Cancel an event (its organizer): returns it with status cancelled",
+            {200: EventOut, 401: None, 403: None, 404: None},
+            security="bearer",
+            tags=TAGS,
+        ),
+    ),
+]
+
+INTERNAL_ROUTES = [
+    ApiRoute(
+        "/{event_id}/reservations",
+        reserve_seats,
+        methods=["POST"],
+        operation=Operation(
+            "Hold seats atomically (201 new, 200 when the reservation id was already used)",
+            {
+                200: ReservationOut,
+                201: ReservationOut,
+                401: None,
+                404: None,
+                409: None,
+                410: None,
+                422: None,
+            },
+            body=ReservationIn,
+            security="service",
+            tags=INTERNAL,
+        ),
+    ),
+    ApiRoute(
+        "/{event_id}/reservations/{reservation_id}",
+        get_reservation,
+        methods=["GET"],
+        operation=Operation(
+            "One reservation",
+            {200: ReservationOut, 401: None, 404: None},
+            security="service",
+            tags=INTERNAL,
+        ),
+    ),
+    ApiRoute(
+        "/{event_id}/reservations/{reservation_id}",
+        release_seats,
+        methods=["DELETE"],
+        operation=Operation(
+            "Give a reservation's seats back (idempotent)",
+            {200: ReservationOut, 401: None, 404: None},
+            security="service",
+            tags=INTERNAL,
+        ),
+    ),
+]
+
+
+def create_app(
+    settings: EventSettings | None = None, overrides: Overrides | None = None
+) -> Starlette:
+    """The event service app; settings from the environment when not given."""
+    settings = settings or EventSettings()
+
+    async def setup(kit: Kit) -> EventService:
+        return EventService(
+            kit.db, kit.store, kit.outbox, list_cache_seconds=settings.list_cache_seconds
+        )
+
+    return build_app(
+        settings,
+        routes=ROUTES,
+        internal_routes=INTERNAL_ROUTES,
+        migrations=MIGRATIONS,
+        setup=setup,
+        overrides=overrides,
+    )

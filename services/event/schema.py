@@ -1,0 +1,119 @@
+"""Request and response bodies of the event API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+Status = Literal["published", "cancelled"]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)]
+Currency = Annotated[
+    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{3}$")
+]
+Capacity = Annotated[int, Field(ge=1, le=100_000)]
+Price = Annotated[int, Field(ge=0, le=100_000_000)]
+ReferenceId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EventIn(Strict):
+    title: Title
+    description: Description = ""
+    venue: Title
+    starts_at: AwareDatetime = Field(description="must be in the future")
+    ends_at: AwareDatetime = Field(description="must be after starts_at")
+    capacity: Capacity
+    price_cents: Price
+    currency: Currency
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> EventIn:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class EventPatch(Strict):
+    title: Title | None = None
+    description: Description | None = None
+    venue: Title | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    capacity: Capacity | None = None
+    price_cents: Price | None = None
+    currency: Currency | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> EventPatch:
+        if not self.model_fields_set:
+            raise ValueError("give at least one field to change")
+        for name in self.model_fields_set:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+
+class EventOut(BaseModel):
+    id: str
+    title: str
+    description: str
+    venue: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    capacity: int
+    seats_available: int
+    price_cents: int
+    currency: str
+    organizer_id: str
+    status: Status
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class EventPage(BaseModel):
+    items: list[EventOut]
+    next_cursor: str | None = Field(
+        description="pass as ?cursor= for the next page; null at the end"
+    )
+
+
+class EventQuery(Strict):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    q: str | None = Field(
+        default=None, max_length=200, description="text in title/description/venue"
+    )
+    from_: AwareDatetime | None = Field(
+        default=None, alias="from", description="events starting at or after (default: now)"
+    )
+    to: AwareDatetime | None = Field(default=None, description="events starting before")
+    limit: int = Field(default=20, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=200)
+
+
+class ReservationIn(Strict):
+    reservation_id: ReferenceId = Field(
+        description="the caller's id for this hold (e.g. the booking id): repeating it is safe"
+    )
+    seats: int = Field(ge=1, le=100_000)
+
+
+class ReservationOut(BaseModel):
+    reservation_id: str
+    event_id: str
+    seats: int
+    status: Literal["held", "released"]
+    seats_available: int = Field(description="seats left on the event after this operation")

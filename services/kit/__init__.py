@@ -1,0 +1,1 @@
+"""What every service shares: settings, storage, tokens, messaging, audit, logs, health."""

@@ -1,0 +1,272 @@
+"""Assemble a service: its routes plus the kit's health, readiness and OpenAPI routes, the
+request middleware, the exception handlers, and a lifespan that owns every outside resource.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from pydantic import BaseModel
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount
+
+from eventctl import __version__
+from eventctl.platform import Names, Platform, Service
+from services.kit import audit, outbox
+from services.kit.audit import AuditWriter, MongoSink, TableSink, mongo_collection
+from services.kit.db import Database
+from services.kit.http import EXCEPTION_HANDLERS, ApiRoute, Operation, json_response
+from services.kit.logs import request_id_var
+from services.kit.messaging import Publisher, aws_clients, check_destination
+from services.kit.middleware import RequestMiddleware
+from services.kit.migrations import Migration, migrate
+from services.kit.openapi import openapi_document
+from services.kit.outbox import Outbox, OutboxRelay
+from services.kit.security import ServiceCredentials
+from services.kit.settings import ServiceSettings
+from services.kit.store import MemoryStore, RedisStore, Store
+from services.kit.tokens import JwksKeys, KeySource, TokenVerifier
+
+log = logging.getLogger("services.app")
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Test seams: an HTTP transport to other services, an audit collection, AWS clients."""
+
+    http_transport: httpx.AsyncBaseTransport | None = None
+    mongo_collection: Any = None
+    aws_clients: tuple[Any, Any] | None = None
+
+
+@dataclass
+class Kit:
+    """Everything a service's endpoints and logic may use, opened by the lifespan."""
+
+    settings: ServiceSettings
+    platform: Platform
+    service: Service
+    names: Names
+    db: Database
+    store: Store
+    http: httpx.AsyncClient
+    verifier: TokenVerifier
+    service_credentials: ServiceCredentials
+    outbox: Outbox
+    relay: OutboxRelay | None
+    audit: AuditWriter
+
+
+KIT_MIGRATIONS: tuple[Migration, ...] = (*audit.MIGRATIONS, *outbox.MIGRATIONS)
+
+
+class Health(BaseModel):
+    status: str
+
+
+async def _send_request_id(request: httpx.Request) -> None:
+    request_id = request_id_var.get()
+    if request_id and "x-request-id" not in request.headers:
+        request.headers["x-request-id"] = request_id
+
+
+def build_app(
+    settings: ServiceSettings,
+    *,
+    routes: Sequence[BaseRoute],
+    internal_routes: Sequence[BaseRoute] = (),
+    migrations: Sequence[Migration],
+    setup: Callable[[Kit], Awaitable[Any]],
+    keys: Callable[[Kit], KeySource] | None = None,
+    overrides: Overrides | None = None,
+) -> Starlette:
+    """A Starlette app for `settings.service_name`; `setup(kit)` builds its service object."""
+    overrides = overrides or Overrides()
+    platform = settings.platform()
+    service = settings.service(platform)
+    app_routes: list[BaseRoute] = [
+        *_operations_routes(service),
+        Mount(service.path_prefix, routes=[_openapi_route(), *routes]),
+    ]
+    if internal_routes:
+        app_routes.append(Mount(service.internal_prefix, routes=list(internal_routes)))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            kit = await _open_kit(stack, settings, platform, overrides, keys)
+            await migrate(kit.db, [*KIT_MIGRATIONS, *migrations])
+            app.state.kit = kit
+            app.state.service = await setup(kit)
+            kit.audit.start()
+            stack.push_async_callback(kit.audit.stop)
+            if kit.relay is not None:
+                kit.relay.start()
+                stack.push_async_callback(kit.relay.stop)
+            log.info(
+                "started", extra={"database": kit.db.dialect, "store": type(kit.store).__name__}
+            )
+            yield
+            log.info("stopping")
+
+    app = Starlette(
+        routes=app_routes,
+        middleware=[
+            Middleware(
+                RequestMiddleware,
+                service=service.name,
+                trusted_proxy_hops=settings.trusted_proxy_hops,
+            ),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.allowed_origins(platform),
+                allow_methods=["GET", "POST", "PATCH", "DELETE"],
+                allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                expose_headers=["X-Request-ID", "Retry-After"],
+                max_age=600,
+            ),
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+    )
+    app.state.openapi = openapi_document(
+        app_routes,
+        title=service.title,
+        version=__version__,
+        description=(
+            f"{service.title} (port {service.port}): public API under {service.path_prefix}/"
+            + (f", internal API under {service.internal_prefix}/" if internal_routes else "")
+            + f", liveness {service.health_path}, readiness {service.ready_path}."
+        ),
+    )
+    return app
+
+
+async def _open_kit(
+    stack: AsyncExitStack,
+    settings: ServiceSettings,
+    platform: Platform,
+    overrides: Overrides,
+    keys: Callable[[Kit], KeySource] | None,
+) -> Kit:
+    service = settings.service(platform)
+    names = settings.names(platform)
+    db = Database(settings.resolved_database_url(platform), pool_size=settings.db_pool_size)
+    stack.push_async_callback(db.close)
+    store: Store
+    if settings.redis_url is not None:
+        store = RedisStore(
+            settings.redis_url.get_secret_value(), settings.resolved_redis_prefix(platform)
+        )
+    else:
+        store = MemoryStore()
+    stack.push_async_callback(store.close)
+    http = httpx.AsyncClient(
+        transport=overrides.http_transport, event_hooks={"request": [_send_request_id]}
+    )
+    stack.push_async_callback(http.aclose)
+    publisher = None
+    if settings.outbox_enabled:
+        sns, sqs = overrides.aws_clients or aws_clients(
+            settings.aws_region, settings.aws_endpoint_url
+        )
+        publisher = Publisher(service, names, sns, sqs, settings.aws_account_id)
+    outbox_ = Outbox(service.name, check=functools.partial(check_destination, service))
+    relay = None
+    if publisher is not None:
+        relay = OutboxRelay(
+            db,
+            publisher,
+            poll_seconds=settings.outbox_poll_seconds,
+            batch=settings.outbox_batch,
+            max_backoff_seconds=settings.outbox_max_backoff_seconds,
+        )
+        outbox_.relay = relay
+    if overrides.mongo_collection is not None:
+        sink: Any = MongoSink(overrides.mongo_collection)
+    elif settings.audit_mongo_url is not None:
+        sink = MongoSink(
+            mongo_collection(
+                settings.audit_mongo_url.get_secret_value(), settings.audit_mongo_database
+            )
+        )
+    else:
+        sink = TableSink(db)
+    kit = Kit(
+        settings=settings,
+        platform=platform,
+        service=service,
+        names=names,
+        db=db,
+        store=store,
+        http=http,
+        verifier=TokenVerifier(
+            JwksKeys(http, settings.jwks_url(platform)),
+            issuer=settings.token_issuer(platform),
+            audience=settings.token_audience(platform),
+        ),
+        service_credentials=ServiceCredentials(settings.service_tokens),
+        outbox=outbox_,
+        relay=relay,
+        audit=AuditWriter(sink, flush_seconds=settings.audit_flush_seconds),
+    )
+    if keys is not None:
+        kit.verifier.keys = keys(kit)
+    return kit
+
+
+def _operations_routes(service: Service) -> list[BaseRoute]:
+    async def healthz(request: Request) -> Response:
+        return json_response({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        kit: Kit | None = getattr(request.app.state, "kit", None)
+        if kit is None:
+            return json_response({"detail": "starting"}, 503)
+        for name, check in (("database", kit.db.ping), ("cache", kit.store.ping)):
+            try:
+                await check()
+            except Exception as exc:
+                log.warning("not ready", extra={"component": name, "error": type(exc).__name__})
+                return json_response({"detail": f"{name} unreachable"}, 503)
+        return json_response({"status": "ready"})
+
+    tags = ("operations",)
+    return [
+        ApiRoute(
+            service.health_path,
+            healthz,
+            methods=["GET"],
+            operation=Operation("Liveness: the process answers", {200: Health}, tags=tags),
+        ),
+        ApiRoute(
+            service.ready_path,
+            readyz,
+            methods=["GET"],
+            operation=Operation(
+                "Readiness: the database and cache answer", {200: Health, 503: None}, tags=tags
+            ),
+        ),
+    ]
+
+
+def _openapi_route() -> ApiRoute:
+    async def openapi(request: Request) -> Response:
+        return json_response(request.app.state.openapi)
+
+    return ApiRoute(
+        "/openapi.json",
+        openapi,
+        methods=["GET"],
+        operation=Operation("This OpenAPI document", {200: None}, tags=("operations",)),
+    )

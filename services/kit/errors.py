@@ -1,0 +1,47 @@
+"""Domain errors services raise; the HTTP layer maps each kind to a status code.
+
+`service.py` modules raise these and know nothing of HTTP; `services.kit.http` turns them into
+JSON `{"detail": ...}` responses.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """An expected failure with a message that is safe to show the caller."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(DomainError):
+    """The thing does not exist (or the caller may not know that it does)."""
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (taken email, seats sold out)."""
+
+
+class Gone(DomainError):
+    """The thing existed but is no longer available (a cancelled event)."""
+
+
+class Unauthenticated(DomainError):
+    """No valid credential."""
+
+
+class Forbidden(DomainError):
+    """A valid credential that may not do this."""
+
+
+class Invalid(DomainError):
+    """Well-formed input that breaks a rule the schema cannot express."""
+
+
+class RateLimited(DomainError):
+    """Too many attempts; retry after `retry_after` seconds."""
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after

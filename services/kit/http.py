@@ -1,0 +1,152 @@
+"""HTTP helpers: routes that carry their OpenAPI description, body/query parsing, JSON errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from services.kit import errors
+
+log = logging.getLogger("services.http")
+
+M = TypeVar("M", bound=BaseModel)
+
+Security = Literal["none", "bearer", "service"]
+
+
+@dataclass(frozen=True)
+class Operation:
+    """What OpenAPI says about one route: models, statuses, who may call it."""
+
+    summary: str
+    responses: Mapping[int, type[BaseModel] | None]
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    security: Security = "none"
+    tags: Sequence[str] = field(default_factory=tuple)
+
+
+class ApiRoute(Route):
+    """A Starlette route plus its `Operation`, so the OpenAPI document matches the routes."""
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        methods: Sequence[str],
+        operation: Operation,
+    ) -> None:
+        super().__init__(path, endpoint, methods=list(methods))
+        self.operation = operation
+
+
+class ApiError(Exception):
+    """An HTTP error raised by an endpoint (not by a service)."""
+
+    def __init__(self, status: int, detail: Any, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(str(detail))
+        self.status = status
+        self.detail = detail
+        self.headers = dict(headers or {})
+
+
+def json_response(
+    data: BaseModel | Mapping[str, Any] | Sequence[Any],
+    status: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    body = data.model_dump_json().encode() if isinstance(data, BaseModel) else _dumps(data)
+    return Response(body, status_code=status, headers=headers, media_type="application/json")
+
+
+def _dumps(data: Any) -> bytes:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+async def read_json(request: Request, model: type[M], max_bytes: int) -> M:
+    """The request body validated as `model`; 413/415/422 when it is not acceptable."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise ApiError(415, "send a JSON body with Content-Type: application/json")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > max_bytes:
+            raise ApiError(413, f"the body is larger than {max_bytes} bytes")
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        raise ApiError(422, validation_errors(exc)) from None
+
+
+def read_query(request: Request, model: type[M]) -> M:
+    """The query string validated as `model` (422 when invalid)."""
+    try:
+        return model.model_validate(dict(request.query_params))
+    except ValidationError as exc:
+        raise ApiError(422, validation_errors(exc)) from None
+
+
+def validation_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    """pydantic's errors without the offending input (it may be a password)."""
+    return [
+        {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
+        for error in exc.errors(include_url=False, include_input=False, include_context=False)
+    ]
+
+
+DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
+    errors.Invalid: 422,
+    errors.Unauthenticated: 401,
+    errors.Forbidden: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.Gone: 410,
+    errors.RateLimited: 429,
+}
+
+
+async def domain_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, errors.DomainError)
+    status = next(s for kind, s in DOMAIN_STATUS.items() if isinstance(exc, kind))
+    headers: dict[str, str] = {}
+    if isinstance(exc, errors.RateLimited):
+        headers["Retry-After"] = str(exc.retry_after)
+    if isinstance(exc, errors.Unauthenticated):
+        headers["WWW-Authenticate"] = "Bearer"
+    return json_response({"detail": exc.detail}, status, headers)
+
+
+async def api_error_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return json_response({"detail": exc.detail}, exc.status, exc.headers)
+
+
+async def http_exception_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code in (204, 304):
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    return json_response({"detail": exc.detail}, exc.status_code, exc.headers)
+
+
+async def server_error_handler(request: Request, exc: Exception) -> Response:
+    # The traceback goes to the log (the request middleware writes it); never to the client.
+    return json_response({"detail": "internal server error"}, 500)
+
+
+EXCEPTION_HANDLERS: dict[Any, Callable[..., Any]] = {
+    errors.DomainError: domain_error_handler,
+    ApiError: api_error_handler,
+    HTTPException: http_exception_handler,
+    Exception: server_error_handler,
+}

@@ -1,0 +1,103 @@
+"""Publishing to the platform's SNS topics and SQS queues by their model names (boto3).
+
+Works against AWS, LocalStack or a moto server (AWS_ENDPOINT_URL). Calls are synchronous boto3
+calls; the outbox relay runs them in a worker thread.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from eventctl.platform import Names, Service
+
+Kind = Literal["topic", "queue"]
+
+
+class PublishError(Exception):
+    """The broker did not take the message; the outbox keeps it and retries."""
+
+
+def check_destination(service: Service, kind: str, name: str) -> None:
+    """Refuse a destination the model does not let `service` publish to."""
+    allowed = service.publishes_topics if kind == "topic" else service.publishes_queues
+    if name not in allowed:
+        raise ValueError(f"service {service.name!r} does not publish to {kind} {name!r}")
+
+
+class Publisher:
+    """Sends message bodies to the topics and queues `service` may publish to."""
+
+    def __init__(self, service: Service, names: Names, sns: Any, sqs: Any, account_id: str | None):
+        self.service = service
+        self.names = names
+        self.sns = sns
+        self.sqs = sqs
+        self.account_id = account_id
+        self._topic_arns: dict[str, str] = {}
+        self._queue_urls: dict[str, str] = {}
+
+    def publish(self, kind: Kind, name: str, body: str, attributes: dict[str, str]) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        check_destination(self.service, kind, name)
+        message_attributes = {
+            key: {"DataType": "String", "StringValue": value} for key, value in attributes.items()
+        }
+        try:
+            if kind == "topic":
+                self.sns.publish(
+                    TopicArn=self._topic_arn(name),
+                    Message=body,
+                    MessageAttributes=message_attributes,
+                )
+            else:
+                self.sqs.send_message(
+                    QueueUrl=self._queue_url(name),
+                    MessageBody=body,
+                    MessageAttributes=message_attributes,
+                )
+        except (BotoCoreError, ClientError) as exc:
+            if kind == "queue":
+                self._queue_urls.pop(name, None)
+            else:
+                self._topic_arns.pop(name, None)
+            raise PublishError(f"{kind} {name}: {type(exc).__name__}: {exc}") from None
+
+    def _queue_url(self, name: str) -> str:
+        if name not in self._queue_urls:
+            response = self.sqs.get_queue_url(QueueName=self.names.queue(name))
+            self._queue_urls[name] = response["QueueUrl"]
+        return self._queue_urls[name]
+
+    def _topic_arn(self, name: str) -> str:
+        if name in self._topic_arns:
+            return self._topic_arns[name]
+        wanted = self.names.topic(name)
+        region = self.names.platform.region
+        if self.account_id:
+            arn = f"arn:aws:sns:{region}:{self.account_id}:{wanted}"
+        else:
+            arn = ""
+            for page in self.sns.get_paginator("list_topics").paginate():
+                for topic in page.get("Topics", []):
+                    if topic["TopicArn"].rsplit(":", 1)[-1] == wanted:
+                        arn = topic["TopicArn"]
+            if not arn:
+                raise PublishError(f"topic {wanted} does not exist")
+        self._topic_arns[name] = arn
+        return arn
+
+
+def aws_clients(region: str, endpoint_url: str | None) -> tuple[Any, Any]:
+    """(sns, sqs) boto3 clients with short timeouts: the relay retries, the request never waits."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=2, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"}
+    )
+    session = boto3.session.Session(region_name=region)
+    return (
+        session.client("sns", endpoint_url=endpoint_url, config=config),
+        session.client("sqs", endpoint_url=endpoint_url, config=config),
+    )

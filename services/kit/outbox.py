@@ -1,0 +1,215 @@
+"""The transactional outbox and its relay.
+
+A state change and the message announcing it are written in the same database transaction
+(`Outbox.add(conn, ...)`), so either both happen or neither does. The relay then publishes
+pending rows and marks them sent. A broker outage only delays messages: the request that
+produced them has already succeeded, and rows are retried with exponential backoff.
+
+Delivery is at least once (a crash between publishing and marking sent repeats a message), so
+every message carries a unique `id` for consumers to de-duplicate. Rows are claimed with a lease
+(and SKIP LOCKED on PostgreSQL), so several relays of one service never publish the same row at
+the same time, and no transaction stays open while the broker is called.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.kit.background import Loop
+from services.kit.db import Database, UtcDateTime, utcnow
+from services.kit.logs import request_id_var
+from services.kit.messaging import Kind, Publisher, PublishError
+from services.kit.migrations import Migration, create_tables
+
+log = logging.getLogger("services.outbox")
+
+
+def outbox_table(metadata: sa.MetaData) -> sa.Table:
+    return sa.Table(
+        "outbox",
+        metadata,
+        sa.Column(
+            "seq", sa.Integer().with_variant(sa.BigInteger(), "postgresql"), primary_key=True
+        ),
+        sa.Column("message_id", sa.String(36), nullable=False, unique=True),
+        sa.Column("kind", sa.String(10), nullable=False),
+        sa.Column("destination", sa.String(100), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("available_at", UtcDateTime(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False, default=0),
+        sa.Column("sent_at", UtcDateTime()),
+        sa.Column("last_error", sa.String(500)),
+        sa.Index("ix_outbox_pending", "sent_at", "available_at"),
+    )
+
+
+MIGRATIONS = (Migration("kit-0002-outbox", create_tables(outbox_table(sa.MetaData()))),)
+outbox = outbox_table(sa.MetaData())
+
+
+class Outbox:
+    """Writes messages into the outbox inside the caller's transaction."""
+
+    def __init__(self, source: str, check: Callable[[str, str], None] | None = None) -> None:
+        """`source` names the service in every envelope; `check` refuses destinations the
+        model does not allow (it raises ValueError)."""
+        self.source = source
+        self._check = check
+        self.relay: OutboxRelay | None = None
+
+    async def add(
+        self, conn: AsyncConnection, kind: Kind, destination: str, data: dict[str, Any]
+    ) -> str:
+        """Queue a message for `destination` in the transaction of `conn`; return its id."""
+        if self._check is not None:
+            self._check(kind, destination)
+        message_id = str(uuid.uuid4())
+        now = utcnow()
+        envelope = {
+            "id": message_id,
+            "type": destination,
+            "source": self.source,
+            "occurred_at": now.isoformat(),
+            "request_id": request_id_var.get(),
+            "data": data,
+        }
+        await conn.execute(
+            outbox.insert().values(
+                message_id=message_id,
+                kind=kind,
+                destination=destination,
+                body=json.dumps(envelope, separators=(",", ":"), default=str),
+                created_at=now,
+                available_at=now,
+                attempts=0,
+            )
+        )
+        if self.relay is not None:
+            Database.after_commit(conn, self.relay.wake_soon)
+        return message_id
+
+
+class OutboxRelay:
+    """Publishes pending outbox rows; runs as a background task of the service."""
+
+    def __init__(
+        self,
+        db: Database,
+        publisher: Publisher,
+        *,
+        poll_seconds: float = 1.0,
+        batch: int = 100,
+        max_backoff_seconds: float = 60.0,
+        lease_seconds: float = 60.0,
+    ) -> None:
+        self.db = db
+        self.publisher = publisher
+        self.poll_seconds = poll_seconds
+        self.batch = batch
+        self.max_backoff = max_backoff_seconds
+        self.lease = dt.timedelta(seconds=lease_seconds)
+        self._loop = Loop("outbox-relay", self._step, poll_seconds)
+
+    def wake_soon(self) -> None:
+        self._loop.wake()
+
+    async def relay_once(self) -> tuple[int, int]:
+        """Publish one batch of due messages: (sent, failed)."""
+        rows = await self._claim()
+        sent: list[int] = []
+        failed: list[tuple[int, int, str]] = []
+        for row in rows:
+            if failed:  # the broker just failed: leave the rest for the next round
+                failed.append((row.seq, row.attempts, failed[0][2]))
+                continue
+            try:
+                await asyncio.to_thread(
+                    self.publisher.publish,
+                    row.kind,
+                    row.destination,
+                    row.body,
+                    {"message_id": row.message_id, "type": row.destination},
+                )
+                sent.append(row.seq)
+            except PublishError as exc:
+                failed.append((row.seq, row.attempts, str(exc)[:500]))
+        await self._settle(sent, failed)
+        if failed:
+            log.warning(
+                "outbox publish failed; will retry",
+                extra={"failed": len(failed), "sent": len(sent), "error": failed[0][2]},
+            )
+        return len(sent), len(failed)
+
+    async def _claim(self) -> list[Any]:
+        now = utcnow()
+        query = (
+            sa.select(
+                outbox.c.seq,
+                outbox.c.message_id,
+                outbox.c.kind,
+                outbox.c.destination,
+                outbox.c.body,
+                outbox.c.attempts,
+            )
+            .where(outbox.c.sent_at.is_(None), outbox.c.available_at <= now)
+            .order_by(outbox.c.seq)
+            .limit(self.batch)
+        )
+        if not self.db.is_sqlite:
+            query = query.with_for_update(skip_locked=True)
+        async with self.db.write() as conn:
+            rows = list(await conn.execute(query))
+            if rows:
+                await conn.execute(
+                    outbox.update()
+                    .where(outbox.c.seq.in_([row.seq for row in rows]))
+                    .values(available_at=now + self.lease, attempts=outbox.c.attempts + 1)
+                )
+        return rows
+
+    async def _settle(self, sent: list[int], failed: list[tuple[int, int, str]]) -> None:
+        if not sent and not failed:
+            return
+        now = utcnow()
+        async with self.db.write() as conn:
+            if sent:
+                await conn.execute(
+                    outbox.update()
+                    .where(outbox.c.seq.in_(sent))
+                    .values(sent_at=now, last_error=None)
+                )
+            for seq, attempts, error in failed:
+                delay = min(self.max_backoff, self.poll_seconds * 2 ** min(attempts, 16))
+                await conn.execute(
+                    outbox.update()
+                    .where(outbox.c.seq == seq)
+                    .values(available_at=now + dt.timedelta(seconds=delay), last_error=error)
+                )
+
+    async def pending(self) -> int:
+        async with self.db.read() as conn:
+            count = await conn.scalar(
+                sa.select(sa.func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None))
+            )
+        return int(count or 0)
+
+    async def _step(self) -> bool:
+        sent, failed = await self.relay_once()
+        return bool(sent) and not failed  # a full batch went out: more may be waiting
+
+    def start(self) -> None:
+        self._loop.start()
+
+    async def stop(self) -> None:
+        await self._loop.stop()

@@ -1,0 +1,280 @@
+"""Fixtures for the service tests: each test runs on SQLite + the in-process store and, when
+they are reachable, on PostgreSQL + Redis (fresh schema per test, unique key prefix).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from eventctl.platform import build_platform
+from services.auth.app import create_app as create_auth_app
+from services.auth.settings import AuthSettings
+from services.event.app import create_app as create_event_app
+from services.event.settings import EventSettings
+from services.kit.app import Overrides
+from services.kit.logs import configure_logging
+from services.kit.settings import ServiceSettings
+
+MotoServer = Any  # tests/conftest.py's MotoServer (that conftest is not importable by name)
+PG_HOST, PG_PORT = "127.0.0.1", 5432
+REDIS_URL = "redis://127.0.0.1:6379/0"
+SERVICE_TOKEN = "test-booking-credential-3b5d"
+PLATFORM = build_platform()
+ENV = "local"
+
+
+def _reachable(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+async def _pg_admin(*statements: str, database: str = "postgres") -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(host=PG_HOST, port=PG_PORT, user="postgres", database=database)
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_databases() -> Iterator[dict[str, str]]:
+    """One uniquely named PostgreSQL database per service database, dropped at the end."""
+    if not _reachable(PG_PORT):
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    tag = f"evtest_{uuid.uuid4().hex[:10]}"
+    names = {db.db_name: f"{tag}_{db.db_name}" for db in PLATFORM.databases}
+    asyncio.run(_pg_admin(*(f'CREATE DATABASE "{name}"' for name in names.values())))
+    try:
+        yield names
+    finally:
+        asyncio.run(
+            _pg_admin(*(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in names.values()))
+        )
+
+
+@pytest.fixture(scope="session")
+def redis_prefix_root() -> Iterator[str]:
+    """A key prefix for this test session in Redis; its keys are deleted at the end."""
+    if not _reachable(6379):
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    import redis
+
+    root = f"evtest:{uuid.uuid4().hex[:10]}:"
+    yield root
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        for key in client.scan_iter(match=root + "*", count=500):
+            client.delete(key)
+    finally:
+        client.close()
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Where a test's services keep their data."""
+
+    name: str
+    databases: dict[str, str] | None  # db_name -> PostgreSQL database; None = SQLite
+    redis_prefix: str | None
+
+    def database_url(self, settings_cls: type[ServiceSettings]) -> str | None:
+        if self.databases is None:
+            return None
+        service = PLATFORM.service(settings_cls.service_name)
+        db_name = next(d.db_name for d in PLATFORM.databases if d.name == service.database)
+        return f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{self.databases[db_name]}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> Backend:
+    """SQLite + in-process store, or PostgreSQL + Redis (skipped when unreachable)."""
+    if request.param == "sqlite":
+        return Backend("sqlite", None, None)
+    databases = request.getfixturevalue("pg_databases")
+    root = request.getfixturevalue("redis_prefix_root")
+    for database in databases.values():
+        asyncio.run(
+            _pg_admin("DROP SCHEMA public CASCADE", "CREATE SCHEMA public", database=database)
+        )
+    return Backend("postgresql", databases, f"{root}{uuid.uuid4().hex[:8]}:")
+
+
+@pytest.fixture
+def aws(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
+    """The moto server with this environment's queues and topics (and subscriptions)."""
+    for key, value in moto_server.environ.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    provision_messaging(moto_server)
+    return moto_server
+
+
+def provision_messaging(moto: MotoServer) -> None:
+    names = PLATFORM.names(ENV)
+    sqs, sns = moto.client("sqs"), moto.client("sns")
+    urls = {
+        q.name: sqs.create_queue(QueueName=names.queue(q.name))["QueueUrl"] for q in PLATFORM.queues
+    }
+    for topic in PLATFORM.topics:
+        arn = sns.create_topic(Name=names.topic(topic.name))["TopicArn"]
+        for queue in topic.subscribed_queues:
+            queue_arn = sqs.get_queue_attributes(QueueUrl=urls[queue], AttributeNames=["QueueArn"])
+            sns.subscribe(
+                TopicArn=arn,
+                Protocol="sqs",
+                Endpoint=queue_arn["Attributes"]["QueueArn"],
+                Attributes={"RawMessageDelivery": "true"},
+            )
+
+
+def receive_all(
+    moto: MotoServer, queue: str, *, expect: int = 1, timeout: float = 10
+) -> list[dict[str, Any]]:
+    """Bodies (JSON) of the messages on `queue`, waiting until at least `expect` arrived."""
+    import json
+    import time
+
+    sqs = moto.client("sqs")
+    url = sqs.get_queue_url(QueueName=PLATFORM.names(ENV).queue(queue))["QueueUrl"]
+    bodies: list[dict[str, Any]] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        response = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        for message in response.get("Messages", []):
+            bodies.append(json.loads(message["Body"]))
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        if len(bodies) >= expect:
+            break
+        time.sleep(0.05)
+    return bodies
+
+
+SettingsFactory = Callable[..., Any]
+
+
+@pytest.fixture
+def make_settings(backend: Backend, aws: MotoServer, tmp_path: Path) -> SettingsFactory:
+    """Settings for a service class on this test's backend, fast timings, the moto server."""
+
+    def make(cls: type[ServiceSettings], **overrides: Any) -> Any:
+        values: dict[str, Any] = {
+            "environment": ENV,
+            "data_dir": tmp_path / "data",
+            "database_url": backend.database_url(cls),
+            "redis_url": REDIS_URL if backend.redis_prefix else None,
+            "redis_prefix": f"{backend.redis_prefix}{cls.service_name}:"
+            if backend.redis_prefix
+            else None,
+            "aws_endpoint_url": aws.endpoint_url,
+            "outbox_poll_seconds": 0.05,
+            "outbox_max_backoff_seconds": 0.3,
+            "audit_flush_seconds": 0.05,
+            "db_pool_size": 5,
+            "service_tokens": {"booking": SERVICE_TOKEN},
+        }
+        if cls is AuthSettings:
+            values.update(argon2_time_cost=1, argon2_memory_kib=1024, argon2_parallelism=1)
+        values.update(overrides)
+        return cls(**values)
+
+    return make
+
+
+@pytest.fixture
+def auth_app(make_settings: SettingsFactory) -> Starlette:
+    return create_auth_app(make_settings(AuthSettings))
+
+
+@pytest.fixture
+def auth(auth_app: Starlette) -> Iterator[TestClient]:
+    with TestClient(auth_app) as client:
+        yield client
+
+
+@pytest.fixture
+def events(auth: TestClient, make_settings: SettingsFactory) -> Iterator[TestClient]:
+    """The event service, verifying tokens with the JWKS of the running auth service."""
+    overrides = Overrides(http_transport=httpx.ASGITransport(app=auth.app))
+    with TestClient(create_event_app(make_settings(EventSettings), overrides)) as client:
+        yield client
+
+
+def register(auth: TestClient, role: str = "attendee", **fields: Any) -> dict[str, Any]:
+    body = {
+        "email": f"{uuid.uuid4().hex[:12]}@example.org",
+        "password": "correct horse battery",
+        "name": "Ada Lovelace",
+        "role": role,
+        **fields,
+    }
+    response = auth.post("/api/auth/register", json=body)
+    assert response.status_code == 201, response.text
+    return {**response.json(), "password": body["password"]}
+
+
+def login(auth: TestClient, email: str, password: str) -> dict[str, Any]:
+    response = auth.post("/api/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    tokens: dict[str, Any] = response.json()
+    return tokens
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class User:
+    id: str
+    email: str
+    password: str
+    token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return bearer(self.token)
+
+
+def signed_in(auth: TestClient, role: str = "attendee") -> User:
+    account = register(auth, role)
+    tokens = login(auth, account["email"], account["password"])
+    return User(
+        account["id"],
+        account["email"],
+        account["password"],
+        tokens["access_token"],
+        tokens["refresh_token"],
+    )
+
+
+@pytest.fixture
+def log_output() -> Iterator[io.StringIO]:
+    """Everything logged during the test, formatted by the services' production log config
+    at DEBUG level."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    stream = io.StringIO()
+    configure_logging("test", "DEBUG", stream=stream)
+    try:
+        yield stream
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
