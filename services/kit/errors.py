@@ -45,3 +45,16 @@ class RateLimited(DomainError):
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    """A service this one depends on did not answer; retry after `retry_after` seconds.
+
+    `sent` tells whether the request may have reached it (a timeout, a 5xx) or certainly did
+    not (the connection was refused), which decides how the caller cleans up.
+    """
+
+    def __init__(self, detail: str, *, sent: bool, retry_after: int = 2) -> None:
+        super().__init__(detail)
+        self.sent = sent
+        self.retry_after = retry_after

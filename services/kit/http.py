@@ -113,6 +113,7 @@ DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
     errors.Conflict: 409,
     errors.Gone: 410,
     errors.RateLimited: 429,
+    errors.Unavailable: 503,
 }
 
 
@@ -120,7 +121,7 @@ async def domain_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, errors.DomainError)
     status = next(s for kind, s in DOMAIN_STATUS.items() if isinstance(exc, kind))
     headers: dict[str, str] = {}
-    if isinstance(exc, errors.RateLimited):
+    if isinstance(exc, errors.RateLimited | errors.Unavailable):
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, errors.Unauthenticated):
         headers["WWW-Authenticate"] = "Bearer"

@@ -27,6 +27,8 @@ from services.event.settings import EventSettings
 from services.kit.app import Overrides
 from services.kit.logs import configure_logging
 from services.kit.settings import ServiceSettings
+from services.payment.app import create_app as create_payment_app
+from services.payment.settings import PaymentSettings
 
 MotoServer = Any  # tests/conftest.py's MotoServer (that conftest is not importable by name)
 PG_HOST, PG_PORT = "127.0.0.1", 5432
@@ -213,6 +215,14 @@ def events(auth: TestClient, make_settings: SettingsFactory) -> Iterator[TestCli
     """The event service, verifying tokens with the JWKS of the running auth service."""
     overrides = Overrides(http_transport=httpx.ASGITransport(app=auth.app))
     with TestClient(create_event_app(make_settings(EventSettings), overrides)) as client:
+        yield client
+
+
+@pytest.fixture
+def payments(auth: TestClient, make_settings: SettingsFactory) -> Iterator[TestClient]:
+    """The payment service, verifying tokens with the JWKS of the running auth service."""
+    overrides = Overrides(http_transport=httpx.ASGITransport(app=auth.app))
+    with TestClient(create_payment_app(make_settings(PaymentSettings), overrides)) as client:
         yield client
 
 

@@ -1,0 +1,1 @@
+"""The payment service: a simulated card processor with idempotent charges and refunds."""
