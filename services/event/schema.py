@@ -117,3 +117,7 @@ class ReservationOut(BaseModel):
     seats: int
     status: Literal["held", "released"]
     seats_available: int = Field(description="seats left on the event after this operation")
+    price_cents: int = Field(description="the event's current price per seat")
+    currency: str
+    event_title: str
+    starts_at: dt.datetime

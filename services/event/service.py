@@ -39,8 +39,9 @@ GENERATION_KEY = "events:list-generation"
 # PostgreSQL's one-statement reservation. `taken` sees an existing reservation id (a retry),
 # `updated` takes the seats only if enough are left, `inserted` records the hold only if
 # `updated` took them. All or nothing, as one statement.
-RESERVE_SQL = sa.text(
-    """
+RESERVE_SQL = (
+    sa.text(
+        """
     WITH taken AS (
         SELECT 1 FROM seat_reservations WHERE reservation_id = :reservation_id
     ), updated AS (
@@ -48,7 +49,7 @@ RESERVE_SQL = sa.text(
         SET seats_available = seats_available - :seats, updated_at = :now
         WHERE id = :event_id AND status = 'published' AND seats_available >= :seats
           AND NOT EXISTS (SELECT 1 FROM taken)
-        RETURNING seats_available
+        RETURNING seats_available, price_cents, currency, title, starts_at
     ), inserted AS (
         INSERT INTO seat_reservations
             (reservation_id, event_id, seats, status, caller, created_at, updated_at)
@@ -57,10 +58,17 @@ RESERVE_SQL = sa.text(
         RETURNING reservation_id
     )
     SELECT (SELECT seats_available FROM updated) AS seats_left,
+           (SELECT price_cents FROM updated) AS price_cents,
+           (SELECT currency FROM updated) AS currency,
+           (SELECT title FROM updated) AS title,
+           (SELECT starts_at FROM updated) AS starts_at,
            (SELECT count(*) FROM inserted) AS inserted,
            (SELECT count(*) FROM taken) AS taken
     """
-).bindparams(sa.bindparam("now", type_=UtcDateTime()))
+    )
+    .bindparams(sa.bindparam("now", type_=UtcDateTime()))
+    .columns(starts_at=UtcDateTime())
+)
 
 
 def _like_pattern(text: str) -> str:
@@ -83,6 +91,21 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
         return when, event_id
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise Invalid("cursor is not one this service issued") from None
+
+
+def _held(reservation_id: str, event_id: str, seats: int, row: Any) -> ReservationOut:
+    """A hold just taken, from the event row the reservation updated."""
+    return ReservationOut(
+        reservation_id=reservation_id,
+        event_id=event_id,
+        seats=seats,
+        status="held",
+        seats_available=int(row.seats_left),
+        price_cents=row.price_cents,
+        currency=row.currency,
+        event_title=row.title,
+        starts_at=row.starts_at,
+    )
 
 
 def _event(row: Any) -> EventOut:
@@ -285,28 +308,27 @@ class EventService:
                 raise NotFound("event not found") from None
             if inserted is None:
                 return await self._existing(conn, event_id, reservation_id, seats), False
-            left = await conn.scalar(
-                events.update()
-                .where(
-                    events.c.id == event_id,
-                    events.c.status == "published",
-                    events.c.seats_available >= seats,
+            taken = (
+                await conn.execute(
+                    events.update()
+                    .where(
+                        events.c.id == event_id,
+                        events.c.status == "published",
+                        events.c.seats_available >= seats,
+                    )
+                    .values(seats_available=events.c.seats_available - seats, updated_at=now)
+                    .returning(
+                        events.c.seats_available.label("seats_left"),
+                        events.c.price_cents,
+                        events.c.currency,
+                        events.c.title,
+                        events.c.starts_at,
+                    )
                 )
-                .values(seats_available=events.c.seats_available - seats, updated_at=now)
-                .returning(events.c.seats_available)
-            )
-            if left is None:
+            ).first()
+            if taken is None:
                 await self._why_not(conn, event_id, seats)
-            return (
-                ReservationOut(
-                    reservation_id=reservation_id,
-                    event_id=event_id,
-                    seats=seats,
-                    status="held",
-                    seats_available=int(left),
-                ),
-                True,
-            )
+            return _held(reservation_id, event_id, seats, taken), True
 
     async def _reserve_in_one_statement(
         self, event_id: str, reservation_id: str, seats: int, caller: str, now: dt.datetime
@@ -338,14 +360,7 @@ class EventService:
                     .values(seats_available=events.c.seats_available + seats)
                 )
                 return await self._existing(conn, event_id, reservation_id, seats), False
-        reservation = ReservationOut(
-            reservation_id=reservation_id,
-            event_id=event_id,
-            seats=seats,
-            status="held",
-            seats_available=int(row.seats_left),
-        )
-        return reservation, True
+        return _held(reservation_id, event_id, seats, row), True
 
     async def _insert_reservation(
         self,
@@ -391,7 +406,14 @@ class EventService:
     ) -> ReservationOut:
         row = (
             await conn.execute(
-                sa.select(seat_reservations, events.c.seats_available)
+                sa.select(
+                    seat_reservations,
+                    events.c.seats_available,
+                    events.c.price_cents,
+                    events.c.currency,
+                    events.c.title,
+                    events.c.starts_at,
+                )
                 .join(events, events.c.id == seat_reservations.c.event_id)
                 .where(seat_reservations.c.reservation_id == reservation_id)
             )
@@ -406,6 +428,10 @@ class EventService:
             seats=row.seats,
             status=row.status,
             seats_available=row.seats_available,
+            price_cents=row.price_cents,
+            currency=row.currency,
+            event_title=row.title,
+            starts_at=row.starts_at,
         )
 
     async def reservation(self, event_id: str, reservation_id: str) -> ReservationOut:

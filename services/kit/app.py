@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from pydantic import BaseModel
@@ -67,6 +67,14 @@ class Kit:
     audit: AuditWriter
 
 
+class Worker(Protocol):
+    """A background task the lifespan owns: started once, stopped (gracefully) once."""
+
+    def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
 KIT_MIGRATIONS: tuple[Migration, ...] = (*audit.MIGRATIONS, *outbox.MIGRATIONS)
 
 
@@ -88,9 +96,12 @@ def build_app(
     migrations: Sequence[Migration],
     setup: Callable[[Kit], Awaitable[Any]],
     keys: Callable[[Kit], KeySource] | None = None,
+    workers: Callable[[Kit, Any], Sequence[Worker]] | None = None,
     overrides: Overrides | None = None,
 ) -> Starlette:
-    """A Starlette app for `settings.service_name`; `setup(kit)` builds its service object."""
+    """A Starlette app for `settings.service_name`; `setup(kit)` builds its service object and
+    `workers(kit, service)` its background workers (queue consumers, reconcilers), which are
+    started after the outbox relay and stopped before it."""
     overrides = overrides or Overrides()
     platform = settings.platform()
     service = settings.service(platform)
@@ -113,6 +124,9 @@ def build_app(
             if kit.relay is not None:
                 kit.relay.start()
                 stack.push_async_callback(kit.relay.stop)
+            for worker in workers(kit, app.state.service) if workers else ():
+                worker.start()
+                stack.push_async_callback(worker.stop)
             log.info(
                 "started", extra={"database": kit.db.dialect, "store": type(kit.store).__name__}
             )
@@ -131,7 +145,7 @@ def build_app(
                 CORSMiddleware,
                 allow_origins=settings.allowed_origins(platform),
                 allow_methods=["GET", "POST", "PATCH", "DELETE"],
-                allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+                allow_headers=["Authorization", "Content-Type", "X-Request-ID", "Idempotency-Key"],
                 expose_headers=["X-Request-ID", "Retry-After"],
                 max_age=600,
             ),

@@ -22,6 +22,8 @@ from starlette.testclient import TestClient
 from eventctl.platform import build_platform
 from services.auth.app import create_app as create_auth_app
 from services.auth.settings import AuthSettings
+from services.booking.app import create_app as create_booking_app
+from services.booking.settings import BookingSettings
 from services.event.app import create_app as create_event_app
 from services.event.settings import EventSettings
 from services.kit.app import Overrides
@@ -224,6 +226,44 @@ def payments(auth: TestClient, make_settings: SettingsFactory) -> Iterator[TestC
     overrides = Overrides(http_transport=httpx.ASGITransport(app=auth.app))
     with TestClient(create_payment_app(make_settings(PaymentSettings), overrides)) as client:
         yield client
+
+
+PlatformFactory = Callable[..., Any]
+
+
+@pytest.fixture
+def start_platform(make_settings: SettingsFactory) -> Iterator[PlatformFactory]:
+    """Start the services in one event loop, calling each other in-process (see cluster.py).
+
+    `start_platform(booking={...})` passes setting overrides to a service; the result is a
+    `Cluster` whose clients are `cluster["auth"]`, `cluster["booking"]`, ...
+    """
+    from tests.services.cluster import cluster
+
+    with cluster() as running:
+
+        def start(
+            names: tuple[str, ...] = ("auth", "event", "payment", "booking"),
+            **overrides: dict[str, Any],
+        ) -> Any:
+            transport = Overrides(http_transport=running.network)
+            factories: dict[str, tuple[Any, type[ServiceSettings], dict[str, Any]]] = {
+                "auth": (create_auth_app, AuthSettings, {}),
+                "event": (create_event_app, EventSettings, {}),
+                "payment": (create_payment_app, PaymentSettings, {}),
+                "booking": (
+                    create_booking_app,
+                    BookingSettings,
+                    {"service_token": SERVICE_TOKEN, "reconcile_interval_seconds": 0.1},
+                ),
+            }
+            for name in names:
+                factory, settings_cls, defaults = factories[name]
+                settings = make_settings(settings_cls, **{**defaults, **overrides.get(name, {})})
+                running.start(name, factory(settings, transport))
+            return running
+
+        yield start
 
 
 def register(auth: TestClient, role: str = "attendee", **fields: Any) -> dict[str, Any]:

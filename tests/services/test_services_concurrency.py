@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from typing import Any
 
 import httpx
 from starlette.testclient import TestClient
@@ -64,3 +65,35 @@ def test_a_retried_reservation_racing_itself_takes_seats_once(
     assert statuses[201] == 1
     assert statuses[200] == 29
     assert events.get(f"/api/events/{event['id']}").json()["seats_available"] == 48
+
+
+def test_200_concurrent_bookings_on_50_seats(start_platform: Any) -> None:
+    """Full bookings (token, reservation, payment, outbox) racing for one event."""
+    from tests.services.cluster import Cluster
+    from tests.services.ledger import assert_reconciled, read_ledger
+
+    platform: Cluster = start_platform()
+    organizer = signed_in(platform["auth"], "organizer")
+    event = create_event(platform["event"], organizer, capacity=50)
+    attendees = [signed_in(platform["auth"]) for _ in range(10)]
+    client = platform["booking"].client
+
+    async def burst() -> list[httpx.Response]:
+        async def one(n: int) -> httpx.Response:
+            body = {"event_id": event["id"], "seats": 1, "card_number": "4242424242424242"}
+            return await client.post(
+                "/api/bookings/", json=body, headers=attendees[n % len(attendees)].headers
+            )
+
+        return await asyncio.gather(*(one(n) for n in range(200)))
+
+    responses = platform.call(burst)
+    assert Counter(r.status_code for r in responses) == {201: 50, 409: 150}
+    after = platform["event"].get(f"/api/events/{event['id']}").json()
+    assert after["seats_available"] == 0
+    ledger = platform.call(read_ledger, platform, event["id"])
+    assert_reconciled(ledger)
+    assert len(ledger.by_status("confirmed")) == 50
+    assert len(ledger.bookings) == 50  # refused bookings leave nothing behind
+    succeeded = [p for p in ledger.payments.values() if p.status == "succeeded"]
+    assert len(succeeded) == 50

@@ -1,0 +1,1 @@
+"""The booking service: seats reserved, paid for and confirmed, or given back."""

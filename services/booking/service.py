@@ -1,0 +1,521 @@
+"""Bookings, with no knowledge of HTTP: a saga over the event and payment services.
+
+A booking is recorded as `pending` first (so a crash at any later step leaves a trace to
+reconcile), then its seats are reserved at the event service (reservation id = booking id),
+then it is charged at the payment service (idempotency key = booking id), then it is confirmed,
+or marked payment_failed and its seats released. Every remote step is idempotent by the booking
+id, so a retried request or a second worker can replay any step safely, and every state change
+is a conditional update from the state expected, so when two actors race, one wins and the
+other sees what happened.
+
+Leaving `pending` any other way (a crash, an event cancelled mid-booking) is settled from the
+payment's real state: the reconciler voids the booking's payment key, which returns the charge
+if one was made (then the booking is confirmed) or closes the key so no late charge can take
+money (then its seats are released). Failed and cancelled bookings are `settled` once their
+seats are released and their payment refunded; until then the reconciler keeps retrying.
+
+Messages (booking-created, booking-confirmed, booking-cancelled, notification-trigger) are
+written to the outbox in the transaction of the state change they announce.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import logging
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.booking.schema import BookingIn, BookingOut
+from services.booking.tables import bookings
+from services.kit.calls import ServiceClient
+from services.kit.cards import last4
+from services.kit.db import Database, utcnow
+from services.kit.errors import Conflict, Invalid, NotFound, Unavailable
+from services.kit.outbox import Outbox
+from services.kit.tokens import Principal
+
+log = logging.getLogger("services.booking")
+
+Row = Any
+
+
+def fingerprint(request: BookingIn) -> str:
+    """What makes two requests with one Idempotency-Key 'the same' (no full card number)."""
+    card = request.card_number.get_secret_value()
+    parts = (request.event_id, str(request.seats), last4(request.card_number), str(len(card)))
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _out(row: Row) -> BookingOut:
+    return BookingOut.model_validate(row._mapping, from_attributes=False)
+
+
+def _message(row: Row, **extra: Any) -> dict[str, Any]:
+    """The body every booking message carries (notification needs the address and event)."""
+    return {
+        "booking_id": row.id,
+        "user_id": row.user_id,
+        "email": row.user_email,
+        "event_id": row.event_id,
+        "event_title": row.event_title,
+        "starts_at": row.event_starts_at.isoformat() if row.event_starts_at else None,
+        "seats": row.seats,
+        "amount_cents": row.amount_cents,
+        "currency": row.currency,
+        "payment_id": row.payment_id,
+        "status": row.status,
+        **extra,
+    }
+
+
+def _hold_fields(row: Row, hold: dict[str, Any] | None, payment: dict[str, Any]) -> dict[str, Any]:
+    """Amount and event details to record: the charge's figures (or, with no charge, the
+    hold's price), and the event's title and start from the hold."""
+    fields: dict[str, Any] = {}
+    if hold is not None:
+        fields.update(
+            amount_cents=hold["price_cents"] * row.seats,
+            currency=hold["currency"],
+            event_title=hold["event_title"],
+            event_starts_at=dt.datetime.fromisoformat(hold["starts_at"]),
+        )
+    if payment.get("amount_cents") is not None:
+        fields.update(amount_cents=payment["amount_cents"], currency=payment["currency"])
+    return fields
+
+
+class BookingService:
+    def __init__(
+        self,
+        db: Database,
+        outbox: Outbox,
+        events: ServiceClient,
+        payments: ServiceClient,
+        *,
+        reconcile_after_seconds: float = 30.0,
+        batch: int = 100,
+    ) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.events = events
+        self.payments = payments
+        self.reconcile_after = dt.timedelta(seconds=reconcile_after_seconds)
+        self.batch = batch
+
+    # -- booking -------------------------------------------------------------------------
+
+    async def book(self, user: Principal, request: BookingIn, key: str | None) -> BookingOut:
+        """Reserve, charge and confirm; returns the booking in its final state.
+
+        Raises Conflict (not enough seats), NotFound (no such event, or cancelled), Invalid
+        (Idempotency-Key reused for another request), Unavailable (a service is down: no seats
+        are held, or the booking stays pending and is reconciled).
+        """
+        wanted = fingerprint(request)
+        if key is not None:
+            existing = await self._by_key(user.user_id, key)
+            if existing is not None:
+                return await self._replay(existing, wanted, request)
+        booking_id = str(uuid.uuid4())
+        try:
+            row = await self._insert_pending(booking_id, user, request, key, wanted)
+        except IntegrityError:  # the same Idempotency-Key raced this request
+            existing = await self._by_key(user.user_id, key or "")
+            if existing is None:
+                raise
+            return await self._replay(existing, wanted, request)
+        return await self._complete(row, request)
+
+    async def _replay(self, row: Row, wanted: str, request: BookingIn) -> BookingOut:
+        if row.fingerprint != wanted:
+            raise Invalid("this Idempotency-Key was already used for a different booking")
+        if row.status == "pending":  # every step is idempotent: carry on where it stopped
+            return await self._complete(row, request)
+        return _out(row)
+
+    async def _insert_pending(
+        self, booking_id: str, user: Principal, request: BookingIn, key: str | None, wanted: str
+    ) -> Row:
+        now = utcnow()
+        async with self.db.write() as conn:
+            return (
+                await conn.execute(
+                    bookings.insert()
+                    .values(
+                        id=booking_id,
+                        user_id=user.user_id,
+                        user_email=user.email,
+                        event_id=request.event_id,
+                        seats=request.seats,
+                        status="pending",
+                        settled=True,
+                        idempotency_key=key,
+                        fingerprint=wanted,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    .returning(*bookings.c)
+                )
+            ).one()
+
+    async def _complete(self, row: Row, request: BookingIn) -> BookingOut:
+        hold = await self._reserve(row)
+        if hold is None:  # released meanwhile: someone else settled this booking
+            return _out(await self._get(row.id))
+        payment = await self._charge(row, hold, request)
+        if payment["status"] == "succeeded":
+            return await self._confirm(row, payment, hold)
+        return await self._fail(row, payment, hold)
+
+    async def _reserve(self, row: Row) -> dict[str, Any] | None:
+        """The seat hold (None when it was already released); cleans up on refusal."""
+        try:
+            response = await self.events.call(
+                "POST",
+                f"/internal/events/{row.event_id}/reservations",
+                {"reservation_id": row.id, "seats": row.seats},
+            )
+        except Unavailable as exc:
+            await (self._abandon(row) if exc.sent else self._discard(row.id))
+            raise
+        if response.status_code in (200, 201):
+            hold: dict[str, Any] = response.json()
+            return hold if hold["status"] == "held" else None
+        await self._discard(row.id)
+        if response.status_code == 409:
+            raise Conflict(response.json().get("detail", "not enough seats"))
+        if response.status_code in (404, 410):
+            raise NotFound("event not found")
+        raise RuntimeError(f"the event service refused a reservation: {response.status_code}")
+
+    async def _charge(self, row: Row, hold: dict[str, Any], request: BookingIn) -> dict[str, Any]:
+        """The payment for this booking (succeeded, declined or voided)."""
+        body = {
+            "idempotency_key": row.id,
+            "booking_id": row.id,
+            "user_id": row.user_id,
+            "user_email": row.user_email,
+            "amount_cents": hold["price_cents"] * row.seats,
+            "currency": hold["currency"],
+            "card_number": request.card_number.get_secret_value(),
+        }
+        try:
+            response = await self.payments.call("POST", "/internal/payments/charges", body)
+            if response.status_code == 409:  # charged before with other figures (a replay
+                # after a price change): the first charge is the one that counts
+                response = await self.payments.call("GET", f"/internal/payments/charges/{row.id}")
+        except Unavailable as exc:
+            if not exc.sent:  # nothing was charged: give the seats back and forget it
+                await self._abandon(row)
+            raise  # otherwise the seats stay held until the booking is reconciled
+        if response.status_code not in (200, 201):
+            await self._abandon(row)
+            raise RuntimeError(f"the payment service refused a charge: {response.status_code}")
+        payment: dict[str, Any] = response.json()
+        return payment
+
+    async def _confirm(
+        self, row: Row, payment: dict[str, Any], hold: dict[str, Any] | None
+    ) -> BookingOut:
+        now = utcnow()
+        async with self.db.write() as conn:
+            confirmed = await self._transition(
+                conn,
+                row.id,
+                "pending",
+                status="confirmed",
+                payment_id=payment["id"],
+                updated_at=now,
+                **_hold_fields(row, hold, payment),
+            )
+            if confirmed is not None:
+                data = _message(confirmed)
+                await self.outbox.add(conn, "queue", "booking-created", data)
+                await self.outbox.add(conn, "topic", "booking-confirmed", data)
+        if confirmed is None:
+            return await self._lost_race(row)
+        return _out(confirmed)
+
+    async def _fail(
+        self, row: Row, payment: dict[str, Any], hold: dict[str, Any] | None
+    ) -> BookingOut:
+        async with self.db.write() as conn:
+            failed = await self._transition(
+                conn,
+                row.id,
+                "pending",
+                status="payment_failed",
+                payment_id=payment["id"] if payment["status"] == "declined" else None,
+                failure_reason=payment.get("decline_reason") or "payment not completed",
+                settled=False,
+                updated_at=utcnow(),
+                **_hold_fields(row, hold, payment),
+            )
+        if failed is None:
+            return await self._lost_race(row)
+        await self._settle(failed)
+        return _out(await self._get(row.id))
+
+    async def _lost_race(self, row: Row) -> BookingOut:
+        """The booking left `pending` under us (reconciled, or its event was cancelled):
+        make sure whatever it owes is settled and report its real state."""
+        current = await self._get_or_none(row.id)
+        if current is None:  # discarded by a request that saw the payment service down
+            await self._refund(row.id)
+            await self._release(row)
+            raise Conflict("the booking was abandoned; please book again")
+        await self._settle(current)
+        return _out(await self._get(row.id))
+
+    async def _abandon(self, row: Row) -> None:
+        """Give the seats back and forget the booking, if the event service answers;
+        otherwise leave it pending for the reconciler."""
+        try:
+            await self._release(row)
+        except Unavailable:
+            return
+        await self._discard(row.id)
+
+    async def _discard(self, booking_id: str) -> None:
+        async with self.db.write() as conn:
+            await conn.execute(
+                bookings.delete().where(bookings.c.id == booking_id, bookings.c.status == "pending")
+            )
+
+    # -- settling what a failed or cancelled booking owes ----------------------------------
+
+    async def _settle(self, row: Row) -> bool:
+        """Release the seats (and refund, when cancelled); False when a service is down."""
+        if row.settled or row.status not in ("payment_failed", "cancelled"):
+            return True
+        try:
+            if row.status == "cancelled":
+                await self._refund(row.id)
+            await self._release(row)
+        except Unavailable:
+            log.warning("settlement deferred", extra={"booking_id": row.id})
+            return False
+        async with self.db.write() as conn:
+            await conn.execute(
+                bookings.update()
+                .where(bookings.c.id == row.id, bookings.c.settled.is_(False))
+                .values(settled=True)
+            )
+        return True
+
+    async def _settle_many(self, rows: list[Row], concurrency: int = 8) -> None:
+        limit = asyncio.Semaphore(concurrency)
+
+        async def one(row: Row) -> None:
+            async with limit:
+                await self._settle(row)
+
+        await asyncio.gather(*(one(row) for row in rows))
+
+    async def _refund(self, booking_id: str) -> dict[str, Any]:
+        """Refund the booking's charge (a key never charged is voided instead)."""
+        response = await self.payments.call(
+            "POST", f"/internal/payments/charges/{booking_id}/refund"
+        )
+        if response.status_code != 200:
+            raise RuntimeError(f"the payment service refused a refund: {response.status_code}")
+        payment: dict[str, Any] = response.json()
+        return payment
+
+    async def _release(self, row: Row) -> None:
+        response = await self.events.call(
+            "DELETE", f"/internal/events/{row.event_id}/reservations/{row.id}"
+        )
+        if response.status_code not in (200, 404):  # 404: the seats were never taken
+            raise RuntimeError(f"the event service refused a release: {response.status_code}")
+
+    # -- reconciliation ------------------------------------------------------------------
+
+    async def reconcile_once(self) -> int:
+        """Settle bookings left pending too long and those still owing seats or money."""
+        cutoff = utcnow() - self.reconcile_after
+        async with self.db.read() as conn:
+            stale = list(
+                await conn.execute(
+                    sa.select(bookings)
+                    .where(bookings.c.status == "pending", bookings.c.updated_at < cutoff)
+                    .order_by(bookings.c.updated_at)
+                    .limit(self.batch)
+                )
+            )
+            unsettled = list(
+                await conn.execute(
+                    sa.select(bookings)
+                    .where(bookings.c.settled.is_(False))
+                    .order_by(bookings.c.updated_at)
+                    .limit(self.batch)
+                )
+            )
+        for row in stale:
+            await self._resolve(row)
+        await self._settle_many(unsettled)
+        return len(stale) + len(unsettled)
+
+    async def _resolve(self, row: Row) -> None:
+        """A booking whose request died: its payment's real state decides."""
+        try:
+            response = await self.payments.call("POST", f"/internal/payments/charges/{row.id}/void")
+            hold = await self._reservation(row)
+        except Unavailable:
+            return  # next round
+        payment: dict[str, Any] = response.json()
+        if payment["status"] == "succeeded":
+            outcome = await self._confirm(row, payment, hold)
+        else:
+            outcome = await self._fail(row, payment, hold)
+        log.info(
+            "reconciled a pending booking",
+            extra={"booking_id": row.id, "payment": payment["status"], "now": outcome.status},
+        )
+
+    async def _reservation(self, row: Row) -> dict[str, Any] | None:
+        response = await self.events.call(
+            "GET", f"/internal/events/{row.event_id}/reservations/{row.id}"
+        )
+        if response.status_code != 200:
+            return None
+        hold: dict[str, Any] = response.json()
+        return hold
+
+    # -- cancellation --------------------------------------------------------------------
+
+    async def cancel(self, user_id: str, booking_id: str) -> BookingOut:
+        """Cancel a confirmed booking of `user_id`: seats released, payment refunded."""
+        async with self.db.write() as conn:
+            row = (
+                await conn.execute(
+                    bookings.update()
+                    .where(
+                        bookings.c.id == booking_id,
+                        bookings.c.user_id == user_id,
+                        bookings.c.status == "confirmed",
+                    )
+                    .values(
+                        status="cancelled", cancel_reason="user", settled=False, updated_at=utcnow()
+                    )
+                    .returning(*bookings.c)
+                )
+            ).first()
+            if row is None:
+                current = await self._owned(conn, user_id, booking_id)
+                if current.status == "cancelled":
+                    raise Conflict("the booking is already cancelled")
+                raise Conflict(f"a {current.status} booking cannot be cancelled")
+            await self.outbox.add(conn, "queue", "booking-cancelled", _message(row, reason="user"))
+        await self._settle(row)
+        return _out(await self._get(booking_id))
+
+    async def cancel_event(self, event_id: str) -> int:
+        """An event was cancelled: cancel its bookings (refunds follow); the number of
+        confirmed bookings it had."""
+        values = {
+            "status": "cancelled",
+            "cancel_reason": "event_cancelled",
+            "settled": False,
+            "updated_at": utcnow(),
+        }
+        async with self.db.write() as conn:
+            # Pending first: one confirmed between the two statements is caught by the second.
+            pending = list(
+                await conn.execute(
+                    bookings.update()
+                    .where(bookings.c.event_id == event_id, bookings.c.status == "pending")
+                    .values(**values)
+                    .returning(*bookings.c)
+                )
+            )
+            confirmed = list(
+                await conn.execute(
+                    bookings.update()
+                    .where(bookings.c.event_id == event_id, bookings.c.status == "confirmed")
+                    .values(**values)
+                    .returning(*bookings.c)
+                )
+            )
+            for row in confirmed:
+                data = _message(row, reason="event_cancelled")
+                await self.outbox.add(conn, "queue", "booking-cancelled", data)
+                await self.outbox.add(
+                    conn, "topic", "notification-trigger", {"kind": "event_cancelled", **data}
+                )
+        await self._settle_many([*pending, *confirmed])
+        if pending or confirmed:
+            log.info(
+                "cancelled the bookings of a cancelled event",
+                extra={"event_id": event_id, "confirmed": len(confirmed), "pending": len(pending)},
+            )
+        return len(confirmed)
+
+    # -- reads ---------------------------------------------------------------------------
+
+    async def list_for(self, user_id: str, limit: int) -> list[BookingOut]:
+        async with self.db.read() as conn:
+            rows = await conn.execute(
+                sa.select(bookings)
+                .where(bookings.c.user_id == user_id)
+                .order_by(bookings.c.created_at.desc(), bookings.c.id)
+                .limit(limit)
+            )
+            return [_out(row) for row in rows]
+
+    async def get_for(self, user_id: str, booking_id: str) -> BookingOut:
+        async with self.db.read() as conn:
+            return _out(await self._owned(conn, user_id, booking_id))
+
+    async def _owned(self, conn: AsyncConnection, user_id: str, booking_id: str) -> Row:
+        """One of the caller's bookings; anyone else's is NotFound, like one that is absent."""
+        row = (
+            await conn.execute(
+                sa.select(bookings).where(
+                    bookings.c.id == booking_id, bookings.c.user_id == user_id
+                )
+            )
+        ).first()
+        if row is None:
+            raise NotFound("booking not found")
+        return row
+
+    async def _transition(
+        self, conn: AsyncConnection, booking_id: str, expected: str, **values: Any
+    ) -> Row:
+        return (
+            await conn.execute(
+                bookings.update()
+                .where(bookings.c.id == booking_id, bookings.c.status == expected)
+                .values(**values)
+                .returning(*bookings.c)
+            )
+        ).first()
+
+    async def _by_key(self, user_id: str, key: str) -> Row:
+        async with self.db.read() as conn:
+            return (
+                await conn.execute(
+                    sa.select(bookings).where(
+                        bookings.c.user_id == user_id, bookings.c.idempotency_key == key
+                    )
+                )
+            ).first()
+
+    async def _get_or_none(self, booking_id: str) -> Row:
+        async with self.db.read() as conn:
+            return (
+                await conn.execute(sa.select(bookings).where(bookings.c.id == booking_id))
+            ).first()
+
+    async def _get(self, booking_id: str) -> Row:
+        row = await self._get_or_none(booking_id)
+        if row is None:
+            raise NotFound("booking not found")
+        return row
