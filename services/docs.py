@@ -22,9 +22,11 @@ SECURITY = {
 
 def service_settings() -> list[type[ServiceSettings]]:
     from services.auth.settings import AuthSettings
+    from services.booking.settings import BookingSettings
     from services.event.settings import EventSettings
+    from services.payment.settings import PaymentSettings
 
-    return [AuthSettings, EventSettings]
+    return [AuthSettings, EventSettings, BookingSettings, PaymentSettings]
 
 
 def render_settings(settings: type[ServiceSettings]) -> list[str]:
@@ -51,12 +53,18 @@ def service_apps() -> list[Starlette]:
     """Each service's app, built with default settings (nothing is opened or started)."""
     from services.auth.app import create_app as auth_app
     from services.auth.settings import AuthSettings
+    from services.booking.app import create_app as booking_app
+    from services.booking.settings import BookingSettings
     from services.event.app import create_app as event_app
     from services.event.settings import EventSettings
+    from services.payment.app import create_app as payment_app
+    from services.payment.settings import PaymentSettings
 
     return [
         auth_app(AuthSettings(environment="local", jwt_private_key=None)),
         event_app(EventSettings(environment="local")),
+        booking_app(BookingSettings(environment="local")),
+        payment_app(PaymentSettings(environment="local")),
     ]
 
 
@@ -139,6 +147,9 @@ def render_service(document: dict[str, Any]) -> list[str]:
         out += [f"#### {name}", ""]
         if schema.get("description"):
             out += [schema["description"], ""]
+        if schema.get("type") == "array":
+            out += [f"A JSON array: {_type(schema)}.", ""]
+            continue
         out += [*_fields(schema), ""]
     return out
 
