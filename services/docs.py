@@ -24,9 +24,10 @@ def service_settings() -> list[type[ServiceSettings]]:
     from services.auth.settings import AuthSettings
     from services.booking.settings import BookingSettings
     from services.event.settings import EventSettings
+    from services.notification.settings import NotificationSettings
     from services.payment.settings import PaymentSettings
 
-    return [AuthSettings, EventSettings, BookingSettings, PaymentSettings]
+    return [AuthSettings, EventSettings, BookingSettings, PaymentSettings, NotificationSettings]
 
 
 def render_settings(settings: type[ServiceSettings]) -> list[str]:
@@ -57,6 +58,8 @@ def service_apps() -> list[Starlette]:
     from services.booking.settings import BookingSettings
     from services.event.app import create_app as event_app
     from services.event.settings import EventSettings
+    from services.notification.app import create_app as notification_app
+    from services.notification.settings import NotificationSettings
     from services.payment.app import create_app as payment_app
     from services.payment.settings import PaymentSettings
 
@@ -65,6 +68,7 @@ def service_apps() -> list[Starlette]:
         event_app(EventSettings(environment="local")),
         booking_app(BookingSettings(environment="local")),
         payment_app(PaymentSettings(environment="local")),
+        notification_app(NotificationSettings(environment="local")),
     ]
 
 

@@ -25,6 +25,7 @@ from services.kit.app import Kit, Overrides, Worker, build_app
 from services.kit.audit import note_audit
 from services.kit.background import Loop
 from services.kit.calls import ServiceClient
+from services.kit.consumer import Handler, Message, Poison
 from services.kit.http import ApiError, ApiRoute, Operation, json_response, read_json, read_query
 from services.kit.security import require_user
 
@@ -173,11 +174,25 @@ def create_app(
 
         return [Loop("booking-reconciler", reconcile, settings.reconcile_interval_seconds)]
 
+    def handlers(kit: Kit, service: BookingService) -> dict[str, Handler]:
+        async def event_updated(message: Message) -> None:
+            """A cancelled event cancels (and refunds) its bookings; other changes need
+            nothing here (a booking keeps the price it was charged)."""
+            if message.data.get("change") != "cancelled":
+                return
+            event_id = (message.data.get("event") or {}).get("id")
+            if not isinstance(event_id, str):
+                raise Poison("event-updated without event.id")
+            await service.cancel_event(event_id)
+
+        return {"event-updated": event_updated}
+
     return build_app(
         settings,
         routes=ROUTES,
         migrations=MIGRATIONS,
         setup=setup,
         workers=workers,
+        handlers=handlers,
         overrides=overrides,
     )

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
@@ -22,12 +22,14 @@ from starlette.routing import BaseRoute, Mount
 
 from eventctl import __version__
 from eventctl.platform import Names, Platform, Service
-from services.kit import audit, outbox
+from services.kit import audit, inbox, outbox
 from services.kit.audit import AuditWriter, MongoSink, TableSink, mongo_collection
+from services.kit.consumer import ConsumerOptions, Handler, QueueConsumer
 from services.kit.db import Database
 from services.kit.http import EXCEPTION_HANDLERS, ApiRoute, Operation, json_response
+from services.kit.inbox import Inbox
 from services.kit.logs import request_id_var
-from services.kit.messaging import Publisher, aws_clients, check_destination
+from services.kit.messaging import Publisher, aws_clients, check_destination, consumer_sqs_client
 from services.kit.middleware import RequestMiddleware
 from services.kit.migrations import Migration, migrate
 from services.kit.openapi import openapi_document
@@ -47,6 +49,7 @@ class Overrides:
     http_transport: httpx.AsyncBaseTransport | None = None
     mongo_collection: Any = None
     aws_clients: tuple[Any, Any] | None = None
+    consumer_sqs: Any = None
 
 
 @dataclass
@@ -65,6 +68,7 @@ class Kit:
     outbox: Outbox
     relay: OutboxRelay | None
     audit: AuditWriter
+    consumers: dict[str, QueueConsumer] = field(default_factory=dict)
 
 
 class Worker(Protocol):
@@ -97,11 +101,16 @@ def build_app(
     setup: Callable[[Kit], Awaitable[Any]],
     keys: Callable[[Kit], KeySource] | None = None,
     workers: Callable[[Kit, Any], Sequence[Worker]] | None = None,
+    handlers: Callable[[Kit, Any], Mapping[str, Handler]] | None = None,
     overrides: Overrides | None = None,
 ) -> Starlette:
-    """A Starlette app for `settings.service_name`; `setup(kit)` builds its service object and
-    `workers(kit, service)` its background workers (queue consumers, reconcilers), which are
-    started after the outbox relay and stopped before it."""
+    """A Starlette app for `settings.service_name`.
+
+    `setup(kit)` builds its service object; `workers(kit, service)` its background workers
+    (reconcilers); `handlers(kit, service)` one message handler per queue the model says it
+    consumes, each run by a `QueueConsumer`. Workers and consumers start after the outbox
+    relay and stop before it (what they write is still published at the next start).
+    """
     overrides = overrides or Overrides()
     platform = settings.platform()
     service = settings.service(platform)
@@ -116,7 +125,8 @@ def build_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             kit = await _open_kit(stack, settings, platform, overrides, keys)
-            await migrate(kit.db, [*KIT_MIGRATIONS, *migrations])
+            consumer_migrations = inbox.MIGRATIONS if service.consumes else ()
+            await migrate(kit.db, [*KIT_MIGRATIONS, *consumer_migrations, *migrations])
             app.state.kit = kit
             app.state.service = await setup(kit)
             kit.audit.start()
@@ -124,7 +134,10 @@ def build_app(
             if kit.relay is not None:
                 kit.relay.start()
                 stack.push_async_callback(kit.relay.stop)
-            for worker in workers(kit, app.state.service) if workers else ():
+            started: list[Worker] = list(workers(kit, app.state.service) if workers else ())
+            if handlers is not None and settings.consumer_enabled:
+                started += _consumers(kit, handlers(kit, app.state.service), overrides)
+            for worker in started:
                 worker.start()
                 stack.push_async_callback(worker.stop)
             log.info(
@@ -161,9 +174,23 @@ def build_app(
             f"{service.title} (port {service.port}): public API under {service.path_prefix}/"
             + (f", internal API under {service.internal_prefix}/" if internal_routes else "")
             + f", liveness {service.health_path}, readiness {service.ready_path}."
+            + _messaging_summary(service)
         ),
     )
     return app
+
+
+def _messaging_summary(service: Service) -> str:
+    parts = [
+        f" {label}: {', '.join(names)}."
+        for label, names in (
+            ("Publishes to topics", service.publishes_topics),
+            ("Publishes to queues", service.publishes_queues),
+            ("Consumes queues", service.consumes),
+        )
+        if names
+    ]
+    return "".join(parts)
 
 
 async def _open_kit(
@@ -190,7 +217,7 @@ async def _open_kit(
     )
     stack.push_async_callback(http.aclose)
     publisher = None
-    if settings.outbox_enabled:
+    if settings.outbox_enabled and (service.publishes_queues or service.publishes_topics):
         sns, sqs = overrides.aws_clients or aws_clients(
             settings.aws_region, settings.aws_endpoint_url
         )
@@ -237,6 +264,42 @@ async def _open_kit(
     if keys is not None:
         kit.verifier.keys = keys(kit)
     return kit
+
+
+def _consumers(
+    kit: Kit, handlers: Mapping[str, Handler], overrides: Overrides
+) -> list[QueueConsumer]:
+    """One consumer per queue of the model's `consumes`, each with its handler."""
+    wanted = set(kit.service.consumes)
+    if set(handlers) != wanted:
+        raise ValueError(
+            f"service {kit.service.name!r} consumes {sorted(wanted)} in the model but has "
+            f"handlers for {sorted(handlers)}"
+        )
+    settings = kit.settings
+    sqs = overrides.consumer_sqs or consumer_sqs_client(
+        settings.aws_region, settings.aws_endpoint_url, settings.consumer_wait_seconds
+    )
+    mailbox = Inbox(kit.db)
+    consumers = []
+    for queue in kit.platform.queues:
+        if queue.name not in wanted:
+            continue
+        options = ConsumerOptions(
+            wait_seconds=settings.consumer_wait_seconds,
+            batch=settings.consumer_batch,
+            visibility_seconds=queue.visibility_timeout_seconds,
+            retry_base_seconds=settings.consumer_retry_base_seconds,
+            retry_max_seconds=settings.consumer_retry_max_seconds,
+            shutdown_grace_seconds=settings.consumer_shutdown_grace_seconds,
+        )
+        consumers.append(
+            QueueConsumer(
+                sqs, queue.name, kit.names.queue(queue.name), handlers[queue.name], mailbox, options
+            )
+        )
+    kit.consumers = {consumer.queue: consumer for consumer in consumers}
+    return consumers
 
 
 def _operations_routes(service: Service) -> list[BaseRoute]:

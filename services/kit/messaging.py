@@ -101,3 +101,19 @@ def aws_clients(region: str, endpoint_url: str | None) -> tuple[Any, Any]:
         session.client("sns", endpoint_url=endpoint_url, config=config),
         session.client("sqs", endpoint_url=endpoint_url, config=config),
     )
+
+
+def consumer_sqs_client(region: str, endpoint_url: str | None, wait_seconds: int) -> Any:
+    """An SQS client for long polls: its read timeout outlasts the poll's wait."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        connect_timeout=2,
+        read_timeout=wait_seconds + 10,
+        retries={"max_attempts": 3, "mode": "standard"},
+        max_pool_connections=20,
+    )
+    return boto3.session.Session(region_name=region).client(
+        "sqs", endpoint_url=endpoint_url, config=config
+    )

@@ -29,9 +29,11 @@ class ServiceSettings(BaseSettings):
     )
     platform_project: str = Field(default="event-planner", description="names every AWS resource")
     platform_domain: str = Field(default="sankofagrid.com", description="token issuer, web origin")
-    aws_region: str = Field(default="eu-west-1", description="region of the SNS topics/SQS queues")
+    aws_region: str = Field(
+        default="eu-west-1", description="region of the SNS topics, SQS queues and SES"
+    )
     aws_endpoint_url: str | None = Field(
-        default=None, description="SNS/SQS endpoint (moto, LocalStack); None = AWS itself"
+        default=None, description="SNS/SQS/SES endpoint (moto, LocalStack); None = AWS itself"
     )
     aws_account_id: str | None = Field(
         default=None, description="builds topic ARNs directly; None = look them up by name"
@@ -68,6 +70,28 @@ class ServiceSettings(BaseSettings):
         default=60.0, gt=0, description="longest wait between retries of a failing message"
     )
     outbox_batch: int = Field(default=100, ge=1, le=1000, description="messages per relay round")
+    consumer_enabled: bool = Field(
+        default=True, description="long-poll the queues the model says this service consumes"
+    )
+    consumer_wait_seconds: int = Field(
+        default=20, ge=0, le=20, description="SQS long-poll wait (receive_message WaitTimeSeconds)"
+    )
+    consumer_batch: int = Field(default=10, ge=1, le=10, description="messages per receive")
+    consumer_retry_base_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="a failed message is hidden this long, doubled on each receive, before "
+        "it is retried; the queue's redrive policy moves it to the DLQ after maxReceiveCount",
+    )
+    consumer_retry_max_seconds: float = Field(
+        default=300.0, ge=0, le=43200, description="longest hiding of a failed message"
+    )
+    consumer_shutdown_grace_seconds: float = Field(
+        default=20.0,
+        ge=0,
+        description="at shutdown, how long messages in hand may take to finish before they "
+        "are returned to their queue",
+    )
     auth_jwks_url: str | None = Field(
         default=None, description="where the auth service publishes its keys; default from model"
     )

@@ -29,6 +29,8 @@ from services.event.settings import EventSettings
 from services.kit.app import Overrides
 from services.kit.logs import configure_logging
 from services.kit.settings import ServiceSettings
+from services.notification.app import create_app as create_notification_app
+from services.notification.settings import NotificationSettings
 from services.payment.app import create_app as create_payment_app
 from services.payment.settings import PaymentSettings
 
@@ -38,6 +40,7 @@ REDIS_URL = "redis://127.0.0.1:6379/0"
 SERVICE_TOKEN = "test-booking-credential-3b5d"
 PLATFORM = build_platform()
 ENV = "local"
+NOTIFICATIONS_DB = "notifications"
 
 
 def _reachable(port: int) -> bool:
@@ -64,6 +67,7 @@ def pg_databases() -> Iterator[dict[str, str]]:
         pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
     tag = f"evtest_{uuid.uuid4().hex[:10]}"
     names = {db.db_name: f"{tag}_{db.db_name}" for db in PLATFORM.databases}
+    names[NOTIFICATIONS_DB] = f"{tag}_{NOTIFICATIONS_DB}"  # the service without a model database
     asyncio.run(_pg_admin(*(f'CREATE DATABASE "{name}"' for name in names.values())))
     try:
         yield names
@@ -102,7 +106,9 @@ class Backend:
         if self.databases is None:
             return None
         service = PLATFORM.service(settings_cls.service_name)
-        db_name = next(d.db_name for d in PLATFORM.databases if d.name == service.database)
+        db_name = next(
+            (d.db_name for d in PLATFORM.databases if d.name == service.database), NOTIFICATIONS_DB
+        )
         return f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{self.databases[db_name]}"
 
 
@@ -131,11 +137,29 @@ def aws(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
 
 
 def provision_messaging(moto: MotoServer) -> None:
+    """What the Terraform declares, from the model: queues with their dead-letter queues and
+    redrive policies, topics and their subscriptions, and the SES sending identity."""
+    import json
+
     names = PLATFORM.names(ENV)
     sqs, sns = moto.client("sqs"), moto.client("sns")
-    urls = {
-        q.name: sqs.create_queue(QueueName=names.queue(q.name))["QueueUrl"] for q in PLATFORM.queues
-    }
+    urls = {}
+    for q in PLATFORM.queues:
+        dead = sqs.create_queue(QueueName=names.dead_letter_queue(q.name))["QueueUrl"]
+        dead_arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])
+        redrive = {
+            "deadLetterTargetArn": dead_arn["Attributes"]["QueueArn"],
+            "maxReceiveCount": q.max_receive_count,
+        }
+        urls[q.name] = sqs.create_queue(
+            QueueName=names.queue(q.name),
+            Attributes={
+                "VisibilityTimeout": str(q.visibility_timeout_seconds),
+                "MessageRetentionPeriod": str(q.retention_seconds),
+                "RedrivePolicy": json.dumps(redrive),
+            },
+        )["QueueUrl"]
+    moto.client("ses").verify_domain_identity(Domain=names.zone)
     for topic in PLATFORM.topics:
         arn = sns.create_topic(Name=names.topic(topic.name))["TopicArn"]
         for queue in topic.subscribed_queues:
@@ -170,6 +194,26 @@ def receive_all(
     return bodies
 
 
+def sent_emails(moto: MotoServer) -> list[dict[str, Any]]:
+    """Every email SES (the moto server) accepted: {to, subject, body (HTML)}."""
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(f"{moto.endpoint_url}/moto-api/data.json", timeout=10) as r:
+        messages = json.load(r).get("ses", {}).get("Message", [])
+    return [
+        {"to": m["destinations"]["ToAddresses"], "subject": m["subject"], "body": m["body"]}
+        for m in messages
+    ]
+
+
+def queue_url(moto: MotoServer, queue: str, *, dead_letter: bool = False) -> str:
+    names = PLATFORM.names(ENV)
+    name = names.dead_letter_queue(queue) if dead_letter else names.queue(queue)
+    url: str = moto.client("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+    return url
+
+
 SettingsFactory = Callable[..., Any]
 
 
@@ -192,6 +236,9 @@ def make_settings(backend: Backend, aws: MotoServer, tmp_path: Path) -> Settings
             "audit_flush_seconds": 0.05,
             "db_pool_size": 5,
             "service_tokens": {"booking": SERVICE_TOKEN},
+            "consumer_wait_seconds": 1,
+            "consumer_retry_base_seconds": 0,
+            "consumer_shutdown_grace_seconds": 5,
         }
         if cls is AuthSettings:
             values.update(argon2_time_cost=1, argon2_memory_kib=1024, argon2_parallelism=1)
@@ -243,7 +290,7 @@ def start_platform(make_settings: SettingsFactory) -> Iterator[PlatformFactory]:
     with cluster() as running:
 
         def start(
-            names: tuple[str, ...] = ("auth", "event", "payment", "booking"),
+            names: tuple[str, ...] = ("auth", "event", "payment", "booking", "notification"),
             **overrides: dict[str, Any],
         ) -> Any:
             transport = Overrides(http_transport=running.network)
@@ -256,6 +303,7 @@ def start_platform(make_settings: SettingsFactory) -> Iterator[PlatformFactory]:
                     BookingSettings,
                     {"service_token": SERVICE_TOKEN, "reconcile_interval_seconds": 0.1},
                 ),
+                "notification": (create_notification_app, NotificationSettings, {}),
             }
             for name in names:
                 factory, settings_cls, defaults = factories[name]

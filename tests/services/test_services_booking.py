@@ -52,9 +52,12 @@ def wait_for(condition: Any, timeout: float = 10.0) -> None:
         time.sleep(0.05)
 
 
+SERVICES = ("auth", "event", "payment", "booking")
+
+
 @pytest.fixture
 def platform(start_platform: Any) -> Cluster:
-    cluster: Cluster = start_platform()
+    cluster: Cluster = start_platform(SERVICES)
     return cluster
 
 
@@ -237,7 +240,7 @@ def test_event_service_down_books_nothing(platform: Cluster, people: tuple[User,
 )
 def test_a_crash_mid_booking_is_reconciled(start_platform: Any, when: str, outcome: str) -> None:
     # A short reconciliation delay: a booking pending for 0.5 s has lost its request.
-    platform: Cluster = start_platform(booking={"reconcile_after_seconds": 0.5})
+    platform: Cluster = start_platform(SERVICES, booking={"reconcile_after_seconds": 0.5})
     organizer, attendee = signed_in(platform["auth"], "organizer"), signed_in(platform["auth"])
     event = create_event(platform["event"], organizer, capacity=5)
     platform.network.crash_caller("payment", "POST", "/internal/payments/charges", when)

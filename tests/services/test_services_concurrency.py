@@ -72,7 +72,7 @@ def test_200_concurrent_bookings_on_50_seats(start_platform: Any) -> None:
     from tests.services.cluster import Cluster
     from tests.services.ledger import assert_reconciled, read_ledger
 
-    platform: Cluster = start_platform()
+    platform: Cluster = start_platform(("auth", "event", "payment", "booking"))
     organizer = signed_in(platform["auth"], "organizer")
     event = create_event(platform["event"], organizer, capacity=50)
     attendees = [signed_in(platform["auth"]) for _ in range(10)]

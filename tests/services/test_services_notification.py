@@ -1,0 +1,171 @@
+"""The notification service: SQS consumers, SES emails, idempotency, the dead-letter queue."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+import uuid
+from typing import Any
+
+import pytest
+
+from services.kit.consumer import Message
+from services.notification.emails import EMAILS, Templates
+from tests.services.cluster import Cluster
+from tests.services.conftest import queue_url, sent_emails, signed_in
+
+
+def wait_for(condition: Any, timeout: float = 15.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def envelope(kind: str, data: dict[str, Any], message_id: str | None = None) -> str:
+    return json.dumps(
+        {
+            "id": message_id or str(uuid.uuid4()),
+            "type": kind,
+            "source": "test",
+            "occurred_at": dt.datetime.now(dt.UTC).isoformat(),
+            "data": data,
+        }
+    )
+
+
+def notifications_of(platform: Cluster, headers: dict[str, str]) -> list[dict[str, Any]]:
+    response = platform["notification"].get("/api/notifications/", headers=headers)
+    assert response.status_code == 200, response.text
+    found: list[dict[str, Any]] = response.json()
+    return found
+
+
+@pytest.fixture
+def platform(start_platform: Any) -> Cluster:
+    cluster: Cluster = start_platform(("auth", "notification"))
+    return cluster
+
+
+def test_a_new_account_gets_a_welcome_email(platform: Cluster, aws: Any) -> None:
+    user = signed_in(platform["auth"])
+    found = wait_for(lambda: notifications_of(platform, user.headers))
+    assert [(n["kind"], n["channel"]) for n in found] == [("welcome", "email")]
+    assert found[0]["subject"] == "Welcome to Event Planner, Ada Lovelace"
+    emails = [e for e in sent_emails(aws) if e["to"] == [user.email]]
+    assert len(emails) == 1
+    assert "Your account is ready" in emails[0]["body"]
+    other = signed_in(platform["auth"])
+    mine = wait_for(lambda: notifications_of(platform, other.headers))
+    assert [n["id"] for n in mine] != [n["id"] for n in found]  # each sees only their own
+    assert platform["notification"].get("/api/notifications/").status_code == 401
+
+
+def test_a_message_delivered_twice_sends_one_email(platform: Cluster, aws: Any) -> None:
+    sqs = aws.client("sqs")
+    url = queue_url(aws, "user-registration")
+    user_id, email = str(uuid.uuid4()), "twice@example.org"
+    body = envelope("user-registration", {"user_id": user_id, "email": email, "name": "Twice"})
+    for _ in range(3):  # as SQS redelivery or a repeated outbox publish would
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    consumer = platform["notification"].kit.consumers["user-registration"]
+    wait_for(lambda: _queue_empty(aws, "user-registration"))
+    assert [e["to"] for e in sent_emails(aws)] == [[email]]
+    assert consumer.handled == 1
+
+
+def _queue_empty(aws: Any, queue: str, *, dead_letter: bool = False) -> bool:
+    attributes = aws.client("sqs").get_queue_attributes(
+        QueueUrl=queue_url(aws, queue, dead_letter=dead_letter),
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return all(int(value) == 0 for value in attributes.values())
+
+
+def _dead_letters(aws: Any, queue: str) -> list[str]:
+    response = aws.client("sqs").receive_message(
+        QueueUrl=queue_url(aws, queue, dead_letter=True), MaxNumberOfMessages=10
+    )
+    return [m["Body"] for m in response.get("Messages", [])]
+
+
+def test_poison_messages_reach_the_dead_letter_queue(platform: Cluster, aws: Any) -> None:
+    sqs = aws.client("sqs")
+    url = queue_url(aws, "user-registration")
+    sqs.send_message(QueueUrl=url, MessageBody="this is not JSON")
+    invalid = envelope("user-registration", {"user_id": "u-1", "email": "not-an-address"})
+    sqs.send_message(QueueUrl=url, MessageBody=invalid)
+    good = envelope(
+        "user-registration", {"user_id": "u-2", "email": "ok@example.org", "name": "Ok"}
+    )
+    sqs.send_message(QueueUrl=url, MessageBody=good)
+    # The good one is served while the bad ones keep failing...
+    wait_for(lambda: [e for e in sent_emails(aws) if e["to"] == ["ok@example.org"]])
+    # ...and after maxReceiveCount receives, the bad ones are in the dead-letter queue.
+    dead: list[str] = []
+    wait_for(lambda: dead.extend(_dead_letters(aws, "user-registration")) or len(dead) >= 2, 30)
+    assert sorted(dead) == sorted(["this is not JSON", invalid])
+    assert [e["to"] for e in sent_emails(aws)] == [["ok@example.org"]]
+    wait_for(lambda: _queue_empty(aws, "user-registration"))
+
+
+def test_every_consumed_queue_has_a_handler_and_template() -> None:
+    from eventctl.platform import build_platform
+
+    platform = build_platform()
+    assert set(EMAILS) == set(platform.service("notification").consumes)
+    templates = Templates()
+    samples = {
+        "user-registration": {"user_id": "u", "email": "a@example.org", "name": "<b>Ada</b>"},
+        "booking-created": _booking(),
+        "booking-cancelled": _booking(reason="user"),
+        "payment-processed": {
+            "payment_id": "p-1",
+            "booking_id": "b-1",
+            "user_id": "u",
+            "email": "a@example.org",
+            "amount_cents": 123456,
+            "currency": "GHS",
+            "status": "refunded",
+            "card_last4": "4242",
+            "card_brand": "visa",
+        },
+        "email-notifications": {"kind": "event_cancelled", **_booking()},
+    }
+    rendered = {}
+    for queue, data in samples.items():
+        email = EMAILS[queue](Message(id="m", queue=queue, data=data))
+        assert email is not None
+        rendered[queue] = templates.render(email)
+        assert rendered[queue].subject and "\n" not in rendered[queue].subject
+        assert rendered[queue].text.strip() and "<html" in rendered[queue].html
+    assert "&lt;b&gt;Ada&lt;/b&gt;" in rendered["user-registration"].html  # escaped in HTML
+    assert rendered["payment-processed"].subject == "Refund of GHS 1,234.56"
+    assert rendered["email-notifications"].subject == "PyCon Accra is cancelled"
+    assert "Sat 04 May 2030" not in rendered["booking-created"].text
+    assert "Wed 01 May 2030, 09:00 UTC" in rendered["booking-created"].text
+
+
+def _booking(**extra: Any) -> dict[str, Any]:
+    return {
+        "booking_id": "b-1",
+        "user_id": "u",
+        "email": "a@example.org",
+        "event_title": "PyCon Accra",
+        "starts_at": "2030-05-01T09:00:00+00:00",
+        "seats": 2,
+        "amount_cents": 5000,
+        "currency": "GHS",
+        **extra,
+    }
+
+
+def test_no_email_when_nothing_happened_to_money_or_an_event_email_covers_it() -> None:
+    declined = {"payment_id": "p", "status": "declined", "user_id": "u", "email": "a@example.org"}
+    assert EMAILS["payment-processed"](Message("m", "payment-processed", declined)) is None
+    covered = _booking(reason="event_cancelled")
+    assert EMAILS["booking-cancelled"](Message("m", "booking-cancelled", covered)) is None
