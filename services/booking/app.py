@@ -24,7 +24,6 @@ from services.booking.tables import MIGRATIONS
 from services.kit.app import Kit, Overrides, Worker, build_app
 from services.kit.audit import note_audit
 from services.kit.background import Loop
-from services.kit.calls import ServiceClient
 from services.kit.consumer import Handler, Message, Poison
 from services.kit.http import ApiError, ApiRoute, Operation, json_response, read_json, read_query
 from services.kit.security import require_user
@@ -151,19 +150,12 @@ def create_app(
     settings = settings or BookingSettings()
 
     async def setup(kit: Kit) -> BookingService:
-        headers = settings.internal_headers()
-
-        def client(name: str) -> ServiceClient:
-            url = settings.service_url(kit.platform, name)
-            return ServiceClient(
-                kit.http, name, url, headers, timeout=settings.call_timeout_seconds
-            )
-
+        timeout = settings.call_timeout_seconds
         return BookingService(
             kit.db,
             kit.outbox,
-            client("event"),
-            client("payment"),
+            kit.service_client("event", timeout=timeout),
+            kit.service_client("payment", timeout=timeout),
             reconcile_after_seconds=settings.reconcile_after_seconds,
             batch=settings.reconcile_batch,
         )

@@ -35,12 +35,47 @@ from services.booking.schema import BookingIn, BookingOut
 from services.booking.tables import bookings
 from services.kit.calls import ServiceClient
 from services.kit.cards import last4
-from services.kit.db import Database, utcnow
+from services.kit.db import Database, UtcDateTime, utcnow
 from services.kit.errors import Conflict, Invalid, NotFound, Unavailable
-from services.kit.outbox import Outbox
+from services.kit.outbox import Outbox, outbox
 from services.kit.tokens import Principal
 
 log = logging.getLogger("services.booking")
+
+# PostgreSQL's one-statement confirmation: the booking leaves `pending` and its two messages
+# (booking-created, booking-confirmed) are queued, only if it was still pending; one round
+# trip, atomic. A null parameter keeps the column as it is.
+CONFIRM_SQL = (
+    sa.text(
+        """
+    WITH b AS (
+        UPDATE bookings
+        SET status = 'confirmed', payment_id = :payment_id, updated_at = :now,
+            amount_cents = COALESCE(:amount_cents, amount_cents),
+            currency = COALESCE(:currency, currency),
+            event_title = COALESCE(:event_title, event_title),
+            event_starts_at = COALESCE(:event_starts_at, event_starts_at)
+        WHERE id = :id AND status = 'pending'
+        RETURNING *
+    ), o AS (
+        INSERT INTO outbox (message_id, kind, destination, body, created_at, available_at,
+            attempts)
+        SELECT m.message_id, m.kind, m.destination, m.body, :now, :now, 0
+        FROM b CROSS JOIN (VALUES
+            (:m1_message_id, :m1_kind, :m1_destination, :m1_body),
+            (:m2_message_id, :m2_kind, :m2_destination, :m2_body)
+        ) AS m (message_id, kind, destination, body)
+    )
+    SELECT * FROM b
+    """
+    )
+    .bindparams(
+        sa.bindparam("now", type_=UtcDateTime()),
+        sa.bindparam("event_starts_at", type_=UtcDateTime()),
+        sa.bindparam("amount_cents", type_=sa.BigInteger()),
+    )
+    .columns(created_at=UtcDateTime(), updated_at=UtcDateTime(), event_starts_at=UtcDateTime())
+)
 
 Row = Any
 
@@ -56,21 +91,24 @@ def _out(row: Row) -> BookingOut:
     return BookingOut.model_validate(row._mapping, from_attributes=False)
 
 
-def _message(row: Row, **extra: Any) -> dict[str, Any]:
-    """The body every booking message carries (notification needs the address and event)."""
+def _message(row: Row, **changes: Any) -> dict[str, Any]:
+    """The body every booking message carries (notification needs the address and event),
+    for `row` with `changes` applied."""
+    fields = {**row._mapping, **changes}
+    starts_at = fields["event_starts_at"]
     return {
-        "booking_id": row.id,
-        "user_id": row.user_id,
-        "email": row.user_email,
-        "event_id": row.event_id,
-        "event_title": row.event_title,
-        "starts_at": row.event_starts_at.isoformat() if row.event_starts_at else None,
-        "seats": row.seats,
-        "amount_cents": row.amount_cents,
-        "currency": row.currency,
-        "payment_id": row.payment_id,
-        "status": row.status,
-        **extra,
+        "booking_id": fields["id"],
+        "user_id": fields["user_id"],
+        "email": fields["user_email"],
+        "event_id": fields["event_id"],
+        "event_title": fields["event_title"],
+        "starts_at": starts_at.isoformat() if starts_at else None,
+        "seats": fields["seats"],
+        "amount_cents": fields["amount_cents"],
+        "currency": fields["currency"],
+        "payment_id": fields["payment_id"],
+        "status": fields["status"],
+        **({"reason": fields["reason"]} if "reason" in fields else {}),
     }
 
 
@@ -143,7 +181,7 @@ class BookingService:
         self, booking_id: str, user: Principal, request: BookingIn, key: str | None, wanted: str
     ) -> Row:
         now = utcnow()
-        async with self.db.write() as conn:
+        async with self.db.single() as conn:
             return (
                 await conn.execute(
                     bookings.insert()
@@ -224,23 +262,51 @@ class BookingService:
         self, row: Row, payment: dict[str, Any], hold: dict[str, Any] | None
     ) -> BookingOut:
         now = utcnow()
-        async with self.db.write() as conn:
-            confirmed = await self._transition(
-                conn,
-                row.id,
-                "pending",
-                status="confirmed",
-                payment_id=payment["id"],
-                updated_at=now,
-                **_hold_fields(row, hold, payment),
-            )
-            if confirmed is not None:
-                data = _message(confirmed)
-                await self.outbox.add(conn, "queue", "booking-created", data)
-                await self.outbox.add(conn, "topic", "booking-confirmed", data)
+        changes = {
+            "status": "confirmed",
+            "payment_id": payment["id"],
+            "updated_at": now,
+            **_hold_fields(row, hold, payment),
+        }
+        data = _message(row, **changes)
+        messages = [
+            self.outbox.message("queue", "booking-created", data),
+            self.outbox.message("topic", "booking-confirmed", data),
+        ]
+        if self.db.is_sqlite:
+            async with self.db.write() as conn:
+                confirmed = await self._transition(conn, row.id, "pending", **changes)
+                if confirmed is not None:
+                    await conn.execute(outbox.insert(), messages)
+        else:
+            confirmed = await self._confirm_in_one_statement(row.id, changes, messages, now)
         if confirmed is None:
             return await self._lost_race(row)
+        self.outbox.committed()
         return _out(confirmed)
+
+    async def _confirm_in_one_statement(
+        self,
+        booking_id: str,
+        changes: dict[str, Any],
+        messages: list[dict[str, Any]],
+        now: dt.datetime,
+    ) -> Row:
+        """PostgreSQL: the conditional update and its two messages, autocommitted at once."""
+        params = {
+            "id": booking_id,
+            "now": now,
+            "payment_id": changes["payment_id"],
+            "amount_cents": changes.get("amount_cents"),
+            "currency": changes.get("currency"),
+            "event_title": changes.get("event_title"),
+            "event_starts_at": changes.get("event_starts_at"),
+        }
+        for n, message in enumerate(messages, start=1):
+            for key in ("message_id", "kind", "destination", "body"):
+                params[f"m{n}_{key}"] = message[key]
+        async with self.db.single() as conn:
+            return (await conn.execute(CONFIRM_SQL, params)).first()
 
     async def _fail(
         self, row: Row, payment: dict[str, Any], hold: dict[str, Any] | None

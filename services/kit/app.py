@@ -24,6 +24,7 @@ from eventctl import __version__
 from eventctl.platform import Names, Platform, Service
 from services.kit import audit, inbox, outbox
 from services.kit.audit import AuditWriter, MongoSink, TableSink, mongo_collection
+from services.kit.calls import HttpPool, HttpxSender, Sender, ServiceClient
 from services.kit.consumer import ConsumerOptions, Handler, QueueConsumer
 from services.kit.db import Database
 from services.kit.http import EXCEPTION_HANDLERS, ApiRoute, Operation, json_response
@@ -69,6 +70,21 @@ class Kit:
     relay: OutboxRelay | None
     audit: AuditWriter
     consumers: dict[str, QueueConsumer] = field(default_factory=dict)
+    in_process: bool = False  # calls to other services go through an overridden transport
+    clients: list[ServiceClient] = field(default_factory=list)
+
+    def service_client(self, name: str, *, timeout: float = 5.0) -> ServiceClient:
+        """Another service's internal API, reached through the model (or SERVICE_URLS), with
+        this service's credential (SERVICE_TOKEN). Closed with the app."""
+        url = self.settings.service_url(self.platform, name)
+        sender: Sender = HttpxSender(self.http, url) if self.in_process else HttpPool(url)
+        client = ServiceClient(name, sender, self.settings.internal_headers(), timeout=timeout)
+        self.clients.append(client)
+        return client
+
+    async def close_clients(self) -> None:
+        for client in self.clients:
+            await client.aclose()
 
 
 class Worker(Protocol):
@@ -128,6 +144,7 @@ def build_app(
             consumer_migrations = inbox.MIGRATIONS if service.consumes else ()
             await migrate(kit.db, [*KIT_MIGRATIONS, *consumer_migrations, *migrations])
             app.state.kit = kit
+            stack.push_async_callback(kit.close_clients)
             app.state.service = await setup(kit)
             kit.audit.start()
             stack.push_async_callback(kit.audit.stop)
@@ -202,7 +219,11 @@ async def _open_kit(
 ) -> Kit:
     service = settings.service(platform)
     names = settings.names(platform)
-    db = Database(settings.resolved_database_url(platform), pool_size=settings.db_pool_size)
+    db = Database(
+        settings.resolved_database_url(platform),
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
     stack.push_async_callback(db.close)
     store: Store
     if settings.redis_url is not None:
@@ -260,6 +281,7 @@ async def _open_kit(
         outbox=outbox_,
         relay=relay,
         audit=AuditWriter(sink, flush_seconds=settings.audit_flush_seconds),
+        in_process=overrides.http_transport is not None,
     )
     if keys is not None:
         kit.verifier.keys = keys(kit)

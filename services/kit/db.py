@@ -60,7 +60,7 @@ def async_url(url: str) -> sa.URL:
 class Database:
     """One engine plus the read/write transaction helpers the services use."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int | None = None) -> None:
         self.url = async_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         self._write_lock = asyncio.Lock()
@@ -68,7 +68,8 @@ class Database:
         if not self.is_sqlite:
             # No pre-ping (a round trip per checkout on the hot path): connections are recycled
             # instead, and a connection that died anyway fails one request, not silently.
-            options.update(pool_size=pool_size, max_overflow=pool_size, pool_recycle=300)
+            overflow = pool_size if max_overflow is None else max_overflow
+            options.update(pool_size=pool_size, max_overflow=overflow, pool_recycle=300)
         elif self.url.database not in (None, "", ":memory:"):
             from pathlib import Path
 
@@ -112,6 +113,18 @@ class Database:
                 yield conn
         else:
             async with self.engine.begin() as conn:
+                yield conn
+
+    @asynccontextmanager
+    async def single(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for one self-contained write statement: autocommitted on PostgreSQL
+        (no BEGIN/COMMIT round trips; the statement is atomic by itself), a serialised write
+        transaction on SQLite."""
+        if self.is_sqlite:
+            async with self.write() as conn:
+                yield conn
+        else:
+            async with self.autocommit() as conn:
                 yield conn
 
     @asynccontextmanager

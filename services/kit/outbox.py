@@ -67,10 +67,8 @@ class Outbox:
         self._check = check
         self.relay: OutboxRelay | None = None
 
-    async def add(
-        self, conn: AsyncConnection, kind: Kind, destination: str, data: dict[str, Any]
-    ) -> str:
-        """Queue a message for `destination` in the transaction of `conn`; return its id."""
+    def message(self, kind: Kind, destination: str, data: dict[str, Any]) -> dict[str, Any]:
+        """The outbox row (column values) of a new message: its envelope with a fresh id."""
         if self._check is not None:
             self._check(kind, destination)
         message_id = str(uuid.uuid4())
@@ -83,20 +81,31 @@ class Outbox:
             "request_id": request_id_var.get(),
             "data": data,
         }
-        await conn.execute(
-            outbox.insert().values(
-                message_id=message_id,
-                kind=kind,
-                destination=destination,
-                body=json.dumps(envelope, separators=(",", ":"), default=str),
-                created_at=now,
-                available_at=now,
-                attempts=0,
-            )
-        )
+        return {
+            "message_id": message_id,
+            "kind": kind,
+            "destination": destination,
+            "body": json.dumps(envelope, separators=(",", ":"), default=str),
+            "created_at": now,
+            "available_at": now,
+            "attempts": 0,
+        }
+
+    async def add(
+        self, conn: AsyncConnection, kind: Kind, destination: str, data: dict[str, Any]
+    ) -> str:
+        """Queue a message for `destination` in the transaction of `conn`; return its id."""
+        row = self.message(kind, destination, data)
+        await conn.execute(outbox.insert().values(**row))
         if self.relay is not None:
             Database.after_commit(conn, self.relay.wake_soon)
-        return message_id
+        return str(row["message_id"])
+
+    def committed(self) -> None:
+        """Rows were written outside `add` (a single-statement write that inserts its own
+        outbox rows) and are committed: wake the relay."""
+        if self.relay is not None:
+            self.relay.wake_soon()
 
 
 class OutboxRelay:

@@ -45,7 +45,17 @@ class ServiceSettings(BaseSettings):
         default=Path(".eventctl/local/data"), description="where SQLite files live"
     )
     db_pool_size: int = Field(
-        default=10, ge=1, le=100, description="PostgreSQL connections (as many again on bursts)"
+        default=10,
+        ge=1,
+        le=100,
+        description="PostgreSQL connections kept open (see DB_MAX_OVERFLOW)",
+    )
+    db_max_overflow: int | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="extra PostgreSQL connections opened on bursts and closed after; default: "
+        "DB_POOL_SIZE (0 keeps a fixed pool: no connect/disconnect churn under steady load)",
     )
     redis_url: SecretStr | None = Field(default=None, description="None = in-process store")
     redis_prefix: str | None = Field(

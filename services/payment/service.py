@@ -23,9 +23,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.kit.cards import brand, last4
-from services.kit.db import Database, utcnow
+from services.kit.db import Database, UtcDateTime, utcnow
 from services.kit.errors import Conflict, NotFound
-from services.kit.outbox import Outbox
+from services.kit.outbox import Outbox, outbox
 from services.payment.schema import ChargeIn, ChargeOut, PaymentOut
 from services.payment.tables import payments
 
@@ -34,6 +34,32 @@ DECLINED_CARDS = {
     "4000000000009995": "insufficient_funds",
 }
 TOPIC = "payment-processed"
+
+# PostgreSQL's one-statement charge: the payment row and its outbox message are inserted
+# together (the message only if the payment row was), autocommitted: one round trip.
+CHARGE_SQL = (
+    sa.text(
+        """
+    WITH p AS (
+        INSERT INTO payments (id, idempotency_key, booking_id, user_id, user_email,
+            amount_cents, currency, status, decline_reason, card_last4, card_brand,
+            fingerprint, created_at, updated_at)
+        VALUES (:id, :idempotency_key, :booking_id, :user_id, :user_email,
+            :amount_cents, :currency, :status, :decline_reason, :card_last4, :card_brand,
+            :fingerprint, :now, :now)
+        ON CONFLICT (idempotency_key) DO NOTHING
+        RETURNING *
+    ), o AS (
+        INSERT INTO outbox (message_id, kind, destination, body, created_at, available_at,
+            attempts)
+        SELECT :message_id, :kind, :destination, :body, :now, :now, 0 FROM p
+    )
+    SELECT * FROM p
+    """
+    )
+    .bindparams(sa.bindparam("now", type_=UtcDateTime()))
+    .columns(created_at=UtcDateTime(), updated_at=UtcDateTime(), refunded_at=UtcDateTime())
+)
 
 
 def decide(card_number: str) -> str | None:
@@ -51,6 +77,22 @@ def fingerprint(charge: ChargeIn) -> str:
         last4(charge.card_number),
     )
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _announcement(row: dict[str, Any]) -> dict[str, Any]:
+    """The payment-processed message: what a receipt needs (never the card number)."""
+    return {
+        "payment_id": row["id"],
+        "booking_id": row["booking_id"],
+        "user_id": row["user_id"],
+        "email": row["user_email"],
+        "amount_cents": row["amount_cents"],
+        "currency": row["currency"],
+        "status": row["status"],
+        "decline_reason": row["decline_reason"],
+        "card_last4": row["card_last4"],
+        "card_brand": row["card_brand"],
+    }
 
 
 def _charge_out(row: Any) -> ChargeOut:
@@ -75,11 +117,7 @@ class PaymentService:
         voided record: nothing is charged.
         """
         wanted = fingerprint(request)
-        existing = await self._by_key(request.idempotency_key)
-        if existing is not None:
-            return self._same(existing, wanted), False
-        number = request.card_number.get_secret_value()
-        reason = decide(number)
+        reason = decide(request.card_number.get_secret_value())
         now = utcnow()
         values = {
             "id": str(uuid.uuid4()),
@@ -97,20 +135,35 @@ class PaymentService:
             "created_at": now,
             "updated_at": now,
         }
+        message = self.outbox.message("topic", TOPIC, _announcement(values))
+        if self.db.is_sqlite:
+            row = await self._insert_charge(values, message)
+        else:
+            async with self.db.single() as conn:
+                row = (await conn.execute(CHARGE_SQL, {**values, **message, "now": now})).first()
+            if row is not None:
+                self.outbox.committed()
+        if row is not None:
+            return _charge_out(row), True
+        existing = await self._by_key(request.idempotency_key)  # the key was used before
+        return self._same(existing, wanted), False
+
+    async def _insert_charge(self, values: dict[str, Any], message: dict[str, Any]) -> Any:
+        """The new payment row, with its message in the same transaction; None when the key
+        exists."""
         async with self.db.write() as conn:
-            inserted = await conn.scalar(
-                self.db.insert(payments)
-                .values(**values)
-                .on_conflict_do_nothing(index_elements=["idempotency_key"])
-                .returning(payments.c.id)
-            )
-            if inserted is not None:
-                await self._announce(conn, values)
-        row = await self._by_key(request.idempotency_key)
-        assert row is not None
-        if inserted is None:  # the same key raced this request and won
-            return self._same(row, wanted), False
-        return _charge_out(row), True
+            row = (
+                await conn.execute(
+                    self.db.insert(payments)
+                    .values(**values)
+                    .on_conflict_do_nothing(index_elements=["idempotency_key"])
+                    .returning(*payments.c)
+                )
+            ).first()
+            if row is not None:
+                await conn.execute(outbox.insert().values(**message))
+                self.outbox.committed()
+        return row
 
     @staticmethod
     def _same(row: Any, wanted: str) -> ChargeOut:
@@ -179,23 +232,7 @@ class PaymentService:
         return (await conn.execute(query)).first()
 
     async def _announce(self, conn: AsyncConnection, row: dict[str, Any]) -> None:
-        await self.outbox.add(
-            conn,
-            "topic",
-            TOPIC,
-            {
-                "payment_id": row["id"],
-                "booking_id": row["booking_id"],
-                "user_id": row["user_id"],
-                "email": row["user_email"],
-                "amount_cents": row["amount_cents"],
-                "currency": row["currency"],
-                "status": row["status"],
-                "decline_reason": row["decline_reason"],
-                "card_last4": row["card_last4"],
-                "card_brand": row["card_brand"],
-            },
-        )
+        await self.outbox.add(conn, "topic", TOPIC, _announcement(row))
 
     # -- public API (the payment's owner) ------------------------------------------------
 

@@ -1,0 +1,561 @@
+"""Load benchmark of the full booking path on PostgreSQL: one hot event, 50 connections.
+
+Starts the auth, event, payment and booking services as `python -m services.<name>` processes
+(uvicorn, free loopback ports, one PostgreSQL database per service created for the run and
+dropped after, Redis under a unique key prefix, cleaned after), registers attendees, and drives
+POST /api/bookings/ from a separate process with keep-alive connections. Every booking is the
+whole path: the booking service verifies the RS256 token (JWKS fetched once from auth), records
+the booking as pending, reserves the seat at the event service, charges the card at the
+payment service (which writes its outbox message), and confirms the booking with its two
+outbox messages. The outbox relay is off unless --relay is given (then a moto server stands in
+for SNS/SQS on this machine, which costs CPU the real AWS would not).
+
+Phases (bounded in time and request count):
+
+  reference  GET /healthz of the booking service: the same stack doing no work, measured in
+             the same run, so the figures can be read against this machine
+  bookings   POST /api/bookings/, 1 seat each, one hot event with ample seats
+  sell-out   the same on an event with fewer seats than requests: exactly capacity succeed
+
+and then checks, from the three databases, that there is no overbooking: seats held + seats
+available == capacity, held seats == confirmed bookings == succeeded charges.
+
+    python bench/booking_load.py [--seconds 10] [--connections 50] [--booking-workers 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import multiprocessing
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+PG = "postgresql://postgres@127.0.0.1:5432"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+SERVICE_TOKEN = uuid.uuid4().hex  # the booking service's credential for this run
+CARD = "4242424242424242"
+SERVICES = ("auth", "event", "payment", "booking")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise TimeoutError(f"nothing listened on {port} within {timeout}s")
+
+
+# -- the load generator (its own process) -------------------------------------------------
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.lower() == b"content-length":
+            length = int(value)
+    body = await reader.readexactly(length) if length else b""
+    return status, body
+
+
+def _request(method: str, path: str, headers: dict[str, str], body: bytes | None) -> bytes:
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    if body is not None:
+        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b"")
+
+
+async def _drive(port: int, spec: dict[str, Any]) -> dict[str, Any]:
+    deadline = time.perf_counter() + spec["seconds"]
+    issued = 0
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    tokens: list[str] = spec.get("tokens", [])
+
+    def next_request() -> bytes | None:
+        nonlocal issued
+        if issued >= spec["max_requests"] or time.perf_counter() >= deadline:
+            return None
+        issued += 1
+        if spec["kind"] == "get":
+            return _request("GET", spec["path"], {}, None)
+        body = json.dumps({"event_id": spec["event_id"], "seats": 1, "card_number": CARD})
+        headers = {"Authorization": f"Bearer {tokens[issued % len(tokens)]}"}
+        return _request("POST", spec["path"], headers, body.encode())
+
+    async def connection() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while (request := next_request()) is not None:
+                started = time.perf_counter()
+                writer.write(request)
+                status, _ = await _read_response(reader)
+                latencies.append(time.perf_counter() - started)
+                statuses[status] += 1
+        finally:
+            writer.close()
+
+    began = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(spec["connections"])))
+    return {
+        "elapsed": time.perf_counter() - began,
+        "latencies": latencies,
+        "statuses": dict(statuses),
+    }
+
+
+def _client_process(port: int, spec: dict[str, Any], queue: Any) -> None:
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    queue.put(asyncio.run(_drive(port, spec)))
+
+
+def load(port: int, **spec: Any) -> dict[str, Any]:
+    context = multiprocessing.get_context("spawn")
+    queue: Any = context.Queue()
+    process = context.Process(target=_client_process, args=(port, spec, queue))
+    process.start()
+    result: dict[str, Any] = queue.get(timeout=spec["seconds"] + 120)
+    process.join(timeout=10)
+    latencies = sorted(result["latencies"])
+    count = len(latencies)
+    return {
+        "requests": count,
+        "rps": count / result["elapsed"],
+        "p50_ms": statistics.median(latencies) * 1000 if latencies else 0.0,
+        "p99_ms": latencies[min(count - 1, int(count * 0.99))] * 1000 if latencies else 0.0,
+        "statuses": result["statuses"],
+    }
+
+
+# -- the system under test ------------------------------------------------------------------
+
+
+async def _admin(*statements: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(PG + "/postgres")
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+class Platform:
+    """The four services as processes, each with its own database."""
+
+    def __init__(self, args: argparse.Namespace, logs: Path) -> None:
+        self.args = args
+        self.tag = f"bkbench_{uuid.uuid4().hex[:8]}"
+        self.prefix = f"bkbench:{uuid.uuid4().hex[:8]}:"
+        self.ports = {name: free_port() for name in SERVICES}
+        self.logs = logs
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.moto: subprocess.Popen[bytes] | None = None
+        self.moto_port = free_port()
+
+    def database(self, name: str) -> str:
+        return f"{PG}/{self.tag}_{name}"
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    async def create_databases(self) -> None:
+        await _admin(*(f'CREATE DATABASE "{self.tag}_{name}"' for name in SERVICES))
+
+    async def drop_databases(self) -> None:
+        await _admin(
+            *(f'DROP DATABASE IF EXISTS "{self.tag}_{name}" WITH (FORCE)' for name in SERVICES)
+        )
+
+    def start(self) -> None:
+        aws: dict[str, str] = {"OUTBOX_ENABLED": "false", "CONSUMER_ENABLED": "false"}
+        if self.args.relay:
+            aws = self._start_moto()
+        workers = {
+            "auth": 1,
+            "event": self.args.event_workers,
+            "payment": self.args.payment_workers,
+            "booking": self.args.booking_workers,
+        }
+        for name in SERVICES:
+            env = {
+                **os.environ,
+                **aws,
+                "PORT": str(self.ports[name]),
+                "HOST": "127.0.0.1",
+                "WEB_CONCURRENCY": str(workers[name]),
+                "DATABASE_URL": self.database(name),
+                "REDIS_URL": REDIS_URL,
+                "REDIS_PREFIX": f"{self.prefix}{name}:",
+                "DB_POOL_SIZE": str(self.args.pool),
+                "DB_MAX_OVERFLOW": str(self.args.overflow),
+                "SERVICE_TOKENS": json.dumps({"booking": SERVICE_TOKEN}),
+                "SERVICE_TOKEN": SERVICE_TOKEN,
+                "SERVICE_URLS": json.dumps({other: self.url(other) for other in SERVICES}),
+                "ARGON2_TIME_COST": "1",  # registering the bench's users is not measured
+                "ARGON2_MEMORY_KIB": "8192",
+                "ARGON2_PARALLELISM": "1",
+                "PYTHONPATH": str(REPO),
+            }
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", f"services.{name}"],
+                env=env,
+                stdout=(self.logs / f"{name}.log").open("w"),
+                stderr=subprocess.STDOUT,
+                cwd=REPO,
+            )
+            wait_for_port(self.ports[name])  # one at a time: migrations, JWKS
+
+    def _start_moto(self) -> dict[str, str]:
+        import shutil
+
+        executable = shutil.which("moto_server", path=str(Path(sys.executable).parent))
+        if executable is None:
+            raise SystemExit("--relay needs moto_server (pip install 'moto[server]')")
+        self.moto = subprocess.Popen(
+            [executable, "-H", "127.0.0.1", "-p", str(self.moto_port)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.moto_port)
+        environ = {
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{self.moto_port}",
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_DEFAULT_REGION": "eu-west-1",
+        }
+        os.environ.update(environ)
+        _provision(environ["AWS_ENDPOINT_URL"])
+        return {**environ, "CONSUMER_ENABLED": "false"}
+
+    def stop(self) -> None:
+        for process in [*self.processes.values(), *([self.moto] if self.moto else [])]:
+            process.send_signal(signal.SIGTERM)
+        for process in [*self.processes.values(), *([self.moto] if self.moto else [])]:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+def _provision(endpoint: str) -> None:
+    import boto3
+
+    from eventctl.platform import build_platform
+
+    platform = build_platform()
+    names = platform.names("local")
+    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="eu-west-1")
+    sns = boto3.client("sns", endpoint_url=endpoint, region_name="eu-west-1")
+    for queue in platform.queues:
+        sqs.create_queue(QueueName=names.queue(queue.name))
+    for topic in platform.topics:
+        sns.create_topic(Name=names.topic(topic.name))
+
+
+def _call(method: str, url: str, body: Any = None, token: str | None = None) -> Any:
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    response = httpx.request(method, url, json=body, headers=headers, timeout=30)
+    if response.status_code >= 300:
+        raise RuntimeError(f"{method} {url}: {response.status_code} {response.text}")
+    return response.json()
+
+
+def _account(platform: Platform, role: str = "attendee") -> str:
+    """A new account's access token."""
+    auth = platform.url("auth") + "/api/auth"
+    email = f"{uuid.uuid4().hex[:12]}@bench.example.org"
+    password = "bench password 123"
+    body = {"email": email, "password": password, "name": "Bench", "role": role}
+    _call("POST", f"{auth}/register", body)
+    tokens = _call("POST", f"{auth}/login", {"email": email, "password": password})
+    token: str = tokens["access_token"]
+    return token
+
+
+def _event(platform: Platform, token: str, capacity: int) -> str:
+    starts = dt.datetime.now(dt.UTC) + dt.timedelta(days=30)
+    body = {
+        "title": f"Hot event {capacity}",
+        "venue": "Accra International Conference Centre",
+        "starts_at": starts.isoformat(),
+        "ends_at": (starts + dt.timedelta(hours=6)).isoformat(),
+        "capacity": capacity,
+        "price_cents": 2500,
+        "currency": "GHS",
+    }
+    event_id: str = _call("POST", platform.url("event") + "/api/events/", body, token)["id"]
+    return event_id
+
+
+async def _inventory(platform: Platform, event_id: str) -> dict[str, int]:
+    """Capacity, seats left and held at the event service; bookings and charges for it."""
+    import asyncpg
+
+    events = await asyncpg.connect(platform.database("event"))
+    bookings = await asyncpg.connect(platform.database("booking"))
+    payments = await asyncpg.connect(platform.database("payment"))
+    try:
+        event = await events.fetchrow(
+            "SELECT capacity, seats_available FROM events WHERE id = $1", event_id
+        )
+        held = await events.fetchval(
+            "SELECT coalesce(sum(seats), 0) FROM seat_reservations "
+            "WHERE event_id = $1 AND status = 'held'",
+            event_id,
+        )
+        rows = await bookings.fetch(
+            "SELECT id, status, seats FROM bookings WHERE event_id = $1", event_id
+        )
+        confirmed = [r["id"] for r in rows if r["status"] == "confirmed"]
+        charged = await payments.fetchval(
+            "SELECT count(*) FROM payments WHERE status = 'succeeded' "
+            "AND idempotency_key = ANY($1::text[])",
+            [r["id"] for r in rows],
+        )
+        outbox = await bookings.fetchval("SELECT count(*) FROM outbox")
+    finally:
+        for conn in (events, bookings, payments):
+            await conn.close()
+    return {
+        "capacity": event["capacity"],
+        "available": event["seats_available"],
+        "held": int(held),
+        "confirmed": len(confirmed),
+        "other_bookings": len(rows) - len(confirmed),
+        "charged": int(charged),
+        "outbox_rows": int(outbox),
+    }
+
+
+def _process_tree(root: int) -> list[int]:
+    """`root` and its descendants (uvicorn's worker processes), from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+    tree, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        tree += frontier
+    return tree
+
+
+def _named(name: str) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == name:
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / ticks
+
+
+class CpuMeter:
+    """CPU seconds each service (all its workers), PostgreSQL and Redis use during a phase."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.groups = {
+            name: _process_tree(process.pid) for name, process in platform.processes.items()
+        }
+        self.groups["postgres"] = _named("postgres")
+        self.groups["redis"] = _named("redis-server")
+        self.before = {name: _cpu_seconds(pids) for name, pids in self.groups.items()}
+
+    def used(self) -> dict[str, float]:
+        return {name: _cpu_seconds(pids) - self.before[name] for name, pids in self.groups.items()}
+
+
+def _clean_redis(prefix: str) -> None:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(match=prefix + "*", count=500):
+        client.delete(key)
+    client.close()
+
+
+def _row(name: str, result: dict[str, Any], reference: float | None) -> str:
+    ratio = f"{result['rps'] / reference:5.2f}" if reference else "    -"
+    statuses = " ".join(f"{k}:{v}" for k, v in sorted(result["statuses"].items()))
+    return (
+        f"{name:<11}{result['rps']:>9.0f}{result['p50_ms']:>9.1f}{result['p99_ms']:>9.1f}"
+        f"{ratio:>9}  {result['requests']:>7}  {statuses}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="per phase (bounded)")
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--users", type=int, default=50, help="attendees whose tokens are used")
+    parser.add_argument("--booking-workers", type=int, default=2)
+    parser.add_argument("--event-workers", type=int, default=1)
+    parser.add_argument("--payment-workers", type=int, default=1)
+    parser.add_argument("--pool", type=int, default=10, help="database pool per worker")
+    parser.add_argument(
+        "--overflow", type=int, default=0, help="burst connections per worker (closed after)"
+    )
+    parser.add_argument("--max-requests", type=int, default=20_000, help="per phase (bounded)")
+    parser.add_argument("--sellout-capacity", type=int, default=500)
+    parser.add_argument("--relay", action="store_true", help="publish the outbox to moto")
+    args = parser.parse_args()
+
+    logs = Path(os.environ.get("TMPDIR", "/tmp")) / f"booking-bench-{uuid.uuid4().hex[:8]}"
+    logs.mkdir(parents=True)
+    platform = Platform(args, logs)
+    asyncio.run(platform.create_databases())
+    try:
+        platform.start()
+        organizer = _account(platform, "organizer")
+        tokens = [_account(platform) for _ in range(args.users)]
+        warm = _event(platform, organizer, 100_000)
+        hot = _event(platform, organizer, 100_000)
+        sellout = _event(platform, organizer, args.sellout_capacity)
+        port = platform.ports["booking"]
+        path = "/api/bookings/"
+        load(
+            port,
+            kind="post",
+            path=path,
+            event_id=warm,
+            tokens=tokens,
+            seconds=2,
+            connections=10,
+            max_requests=300,
+        )  # warm-up: pools, JWKS, caches
+        common = {
+            "seconds": args.seconds,
+            "connections": args.connections,
+            "tokens": tokens,
+            "path": path,
+        }
+        phases = {
+            "reference": load(
+                port, kind="get", **{**common, "path": "/healthz"}, max_requests=60_000
+            ),
+        }
+        meter = CpuMeter(platform)
+        phases |= {
+            "bookings": load(
+                port, kind="post", event_id=hot, max_requests=args.max_requests, **common
+            ),
+        }
+        cpu = meter.used()
+        phases |= {
+            "sell-out": load(
+                port,
+                kind="post",
+                event_id=sellout,
+                max_requests=args.sellout_capacity * 4,
+                **common,
+            ),
+        }
+        checks = {
+            "bookings": asyncio.run(_inventory(platform, hot)),
+            "sell-out": asyncio.run(_inventory(platform, sellout)),
+        }
+    finally:
+        platform.stop()
+        asyncio.run(platform.drop_databases())
+        _clean_redis(platform.prefix)
+
+    reference = phases["reference"]["rps"]
+    print(
+        f"booking path on PostgreSQL + Redis: booking workers={args.booking_workers}, "
+        f"event={args.event_workers}, payment={args.payment_workers}, auth=1; pool "
+        f"{args.pool}+{args.overflow} per worker; {args.connections} connections, "
+        f"{args.seconds:g}s per phase, {os.cpu_count()} CPUs shared with PostgreSQL, Redis and "
+        f"the load generator; outbox relay {'on (moto)' if args.relay else 'off'}"
+    )
+    print(
+        f"{'phase':<11}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'x ref':>9}  {'count':>7}  statuses"
+    )
+    for name, result in phases.items():
+        print(_row(name, result, None if name == "reference" else reference))
+    failures = 0
+    for name, check in checks.items():
+        ok = phases[name]["statuses"].get(201, 0)
+        consistent = (
+            check["available"] >= 0
+            and check["held"] + check["available"] == check["capacity"]
+            and check["held"] == check["confirmed"] == check["charged"] == ok
+            and (name != "sell-out" or check["available"] == 0)
+        )
+        failures += not consistent
+        print(
+            f"{name}: capacity {check['capacity']}, held {check['held']}, available "
+            f"{check['available']}, confirmed {check['confirmed']} (201s: {ok}), charged "
+            f"{check['charged']}, other bookings {check['other_bookings']}, booking outbox rows "
+            f"{check['outbox_rows']} -> {'no overbooking' if consistent else 'INCONSISTENT'}"
+        )
+    booked = max(1, phases["bookings"]["statuses"].get(201, 0))
+    print(
+        "CPU per booking (ms), bookings phase: "
+        + ", ".join(f"{name} {seconds * 1000 / booked:.2f}" for name, seconds in cpu.items())
+        + f"; total {sum(cpu.values()) * 1000 / booked:.2f}"
+    )
+    result = phases["bookings"]
+    met = result["rps"] >= 250 and result["p99_ms"] <= 400
+    print(
+        f"target >= 250 bookings/s with p99 <= 400 ms: {'met' if met else 'MISSED'} "
+        f"({result['rps']:.0f}/s, p99 {result['p99_ms']:.0f} ms); logs in {logs}"
+    )
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
