@@ -405,18 +405,29 @@ def _cpu_seconds(pids: list[int]) -> float:
 
 
 class CpuMeter:
-    """CPU seconds each service (all its workers), PostgreSQL and Redis use during a phase."""
+    """CPU seconds each service (all its workers), PostgreSQL, Redis and the moto server use
+    during a phase (processes started during it, like new PostgreSQL backends, count from
+    zero)."""
 
     def __init__(self, platform: Platform) -> None:
-        self.groups = {
-            name: _process_tree(process.pid) for name, process in platform.processes.items()
+        self.platform = platform
+        self.before = {pid: _cpu_seconds([pid]) for pids in self._groups().values() for pid in pids}
+
+    def _groups(self) -> dict[str, list[int]]:
+        groups = {
+            name: _process_tree(process.pid) for name, process in self.platform.processes.items()
         }
-        self.groups["postgres"] = _named("postgres")
-        self.groups["redis"] = _named("redis-server")
-        self.before = {name: _cpu_seconds(pids) for name, pids in self.groups.items()}
+        groups["postgres"] = _named("postgres")
+        groups["redis"] = _named("redis-server")
+        if self.platform.moto is not None:
+            groups["moto"] = _process_tree(self.platform.moto.pid)
+        return groups
 
     def used(self) -> dict[str, float]:
-        return {name: _cpu_seconds(pids) - self.before[name] for name, pids in self.groups.items()}
+        return {
+            name: sum(_cpu_seconds([pid]) - self.before.get(pid, 0.0) for pid in pids)
+            for name, pids in self._groups().items()
+        }
 
 
 def _clean_redis(prefix: str) -> None:

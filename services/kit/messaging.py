@@ -63,6 +63,49 @@ class Publisher:
                 self._topic_arns.pop(name, None)
             raise PublishError(f"{kind} {name}: {type(exc).__name__}: {exc}") from None
 
+    def publish_batch(
+        self, kind: Kind, name: str, entries: list[tuple[str, str, dict[str, str]]]
+    ) -> dict[str, str]:
+        """Send up to 10 (id, body, attributes) in one call (SNS PublishBatch, SQS
+        SendMessageBatch); returns {id: error} for the entries the broker refused.
+
+        Raises PublishError when the call itself failed (then none was taken)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        check_destination(self.service, kind, name)
+        if not 1 <= len(entries) <= 10:
+            raise ValueError("a batch holds 1 to 10 messages")
+        batch = [
+            {
+                "Id": entry_id,
+                "Message" if kind == "topic" else "MessageBody": body,
+                "MessageAttributes": {
+                    key: {"DataType": "String", "StringValue": value}
+                    for key, value in attributes.items()
+                },
+            }
+            for entry_id, body, attributes in entries
+        ]
+        try:
+            if kind == "topic":
+                response = self.sns.publish_batch(
+                    TopicArn=self._topic_arn(name), PublishBatchRequestEntries=batch
+                )
+            else:
+                response = self.sqs.send_message_batch(
+                    QueueUrl=self._queue_url(name), Entries=batch
+                )
+        except (BotoCoreError, ClientError) as exc:
+            if kind == "queue":
+                self._queue_urls.pop(name, None)
+            else:
+                self._topic_arns.pop(name, None)
+            raise PublishError(f"{kind} {name}: {type(exc).__name__}: {exc}") from None
+        return {
+            failure["Id"]: f"{failure.get('Code')}: {failure.get('Message', '')}"
+            for failure in response.get("Failed", [])
+        }
+
     def _queue_url(self, name: str) -> str:
         if name not in self._queue_urls:
             response = self.sqs.get_queue_url(QueueName=self.names.queue(name))

@@ -108,6 +108,21 @@ class Outbox:
             self.relay.wake_soon()
 
 
+def _chunks(rows: list[Any]) -> list[list[Any]]:
+    """Consecutive rows for the same destination, at most 10 to a chunk (the broker's batch
+    limit); order is kept within each destination."""
+    chunks: list[list[Any]] = []
+    by_destination: dict[tuple[str, str], list[Any]] = {}
+    for row in rows:
+        key = (row.kind, row.destination)
+        chunk = by_destination.get(key)
+        if chunk is None or len(chunk) == 10:
+            chunk = by_destination[key] = []
+            chunks.append(chunk)
+        chunk.append(row)
+    return chunks
+
+
 class OutboxRelay:
     """Publishes pending outbox rows; runs as a background task of the service."""
 
@@ -135,23 +150,9 @@ class OutboxRelay:
     async def relay_once(self) -> tuple[int, int]:
         """Publish one batch of due messages: (sent, failed)."""
         rows = await self._claim()
-        sent: list[int] = []
-        failed: list[tuple[int, int, str]] = []
-        for row in rows:
-            if failed:  # the broker just failed: leave the rest for the next round
-                failed.append((row.seq, row.attempts, failed[0][2]))
-                continue
-            try:
-                await asyncio.to_thread(
-                    self.publisher.publish,
-                    row.kind,
-                    row.destination,
-                    row.body,
-                    {"message_id": row.message_id, "type": row.destination},
-                )
-                sent.append(row.seq)
-            except PublishError as exc:
-                failed.append((row.seq, row.attempts, str(exc)[:500]))
+        if not rows:
+            return 0, 0
+        sent, failed = await asyncio.to_thread(self._publish, rows)
         await self._settle(sent, failed)
         if failed:
             log.warning(
@@ -159,6 +160,35 @@ class OutboxRelay:
                 extra={"failed": len(failed), "sent": len(sent), "error": failed[0][2]},
             )
         return len(sent), len(failed)
+
+    def _publish(self, rows: list[Any]) -> tuple[list[int], list[tuple[int, int, str]]]:
+        """Send `rows` in batches of up to 10 per destination, in order (in a worker
+        thread). After a failed call the rest wait for the next round."""
+        sent: list[int] = []
+        failed: list[tuple[int, int, str]] = []
+        for chunk in _chunks(rows):
+            if failed and not sent:  # the broker is down: do not try every destination
+                failed += [(row.seq, row.attempts, failed[0][2]) for row in chunk]
+                continue
+            entries = [
+                (
+                    str(row.seq),
+                    row.body,
+                    {"message_id": row.message_id, "type": row.destination},
+                )
+                for row in chunk
+            ]
+            try:
+                errors = self.publisher.publish_batch(chunk[0].kind, chunk[0].destination, entries)
+            except PublishError as exc:
+                failed += [(row.seq, row.attempts, str(exc)[:500]) for row in chunk]
+                continue
+            for row in chunk:
+                if str(row.seq) in errors:
+                    failed.append((row.seq, row.attempts, errors[str(row.seq)][:500]))
+                else:
+                    sent.append(row.seq)
+        return sent, failed
 
     async def _claim(self) -> list[Any]:
         now = utcnow()

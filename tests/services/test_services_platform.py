@@ -157,9 +157,7 @@ async def _sent_bodies(client: Any, destination: str) -> list[str]:
 
     async with client.kit.db.read() as conn:
         rows = await conn.execute(
-            sa.select(outbox.c.body).where(
-                outbox.c.destination == destination, outbox.c.sent_at.is_not(None)
-            )
+            sa.select(outbox.c.body).where(outbox.c.destination == destination)
         )
         return [row.body for row in rows]
 
