@@ -96,10 +96,29 @@ def test_migrations_apply_once_and_refuse_unknown_history(backend: Backend, tmp_
     asyncio.run(scenario())
 
 
-@pytest.mark.parametrize("factory", [create_auth_app, create_event_app])
-def test_openapi_documents_exactly_the_routes(factory: Any, make_settings: Any) -> None:
-    settings = make_settings(AuthSettings if factory is create_auth_app else EventSettings)
-    app = factory(settings)
+def _apps() -> list[tuple[Any, Any]]:
+    from services.booking.app import create_app as create_booking_app
+    from services.booking.settings import BookingSettings
+    from services.notification.app import create_app as create_notification_app
+    from services.notification.settings import NotificationSettings
+    from services.payment.app import create_app as create_payment_app
+    from services.payment.settings import PaymentSettings
+
+    return [
+        (create_auth_app, AuthSettings),
+        (create_event_app, EventSettings),
+        (create_booking_app, BookingSettings),
+        (create_payment_app, PaymentSettings),
+        (create_notification_app, NotificationSettings),
+    ]
+
+
+@pytest.mark.parametrize(("factory", "settings_cls"), _apps())
+def test_openapi_documents_exactly_the_routes(
+    factory: Any, settings_cls: Any, make_settings: Any
+) -> None:
+    extra = {"service_token": "t"} if settings_cls.service_name == "booking" else {}
+    app = factory(make_settings(settings_cls, **extra))
     with TestClient(app) as client:
         service = app.state.kit.service
         document = client.get(f"{service.path_prefix}/openapi.json").json()

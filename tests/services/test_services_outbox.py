@@ -134,3 +134,50 @@ def test_a_refused_registration_publishes_nothing(auth: TestClient, aws: Any) ->
     assert again.status_code == 409
     messages = receive_all(aws, "user-registration", expect=2, timeout=1.5)
     assert [m["data"]["user_id"] for m in messages] == [account["id"]]
+
+
+class _PartlyRefusing:
+    """A publisher whose broker refuses some entries of a batch (moto never does)."""
+
+    def __init__(self, refuse: set[str]) -> None:
+        self.refuse = refuse
+        self.batches: list[tuple[str, list[str]]] = []
+
+    def publish_batch(self, kind: str, name: str, entries: list[Any]) -> dict[str, str]:
+        ids = [entry[0] for entry in entries]
+        self.batches.append((name, ids))
+        return {entry_id: "InternalError: try again" for entry_id in ids if entry_id in self.refuse}
+
+
+def test_the_relay_sends_batches_and_retries_refused_entries(tmp_path: Path) -> None:
+    import asyncio
+
+    from services.kit.db import Database
+    from services.kit.migrations import migrate
+    from services.kit.outbox import MIGRATIONS, Outbox, OutboxRelay
+
+    async def scenario() -> None:
+        db = Database(f"sqlite:///{tmp_path / 'relay.sqlite3'}")
+        await migrate(db, list(MIGRATIONS))
+        box = Outbox("booking")
+        async with db.write() as conn:
+            for n in range(12):
+                await box.add(conn, "queue", "booking-created", {"n": n})
+            await box.add(conn, "topic", "booking-confirmed", {"n": 99})
+        publisher = _PartlyRefusing(refuse={"3"})
+        relay = OutboxRelay(db, publisher, poll_seconds=0.01)  # type: ignore[arg-type]
+        assert await relay.relay_once() == (12, 1)
+        assert [(name, len(ids)) for name, ids in publisher.batches] == [
+            ("booking-created", 10),
+            ("booking-created", 2),
+            ("booking-confirmed", 1),
+        ]
+        assert await relay.pending() == 1
+        publisher.refuse.clear()
+        await asyncio.sleep(0.05)  # its backoff
+        assert await relay.relay_once() == (1, 0)
+        assert publisher.batches[-1] == ("booking-created", ["3"])
+        assert await relay.pending() == 0
+        await db.close()
+
+    asyncio.run(scenario())
