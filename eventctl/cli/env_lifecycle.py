@@ -18,6 +18,7 @@ import typer
 from eventctl.cli._app import App, get_app
 from eventctl.cli._options import EndpointOption, EnvArgument, JsonOption, YesOption
 from eventctl.cli.env import app
+from eventctl.cli.env_local import ServiceOption
 from eventctl.errors import EventctlError
 
 if TYPE_CHECKING:
@@ -324,12 +325,6 @@ def plan(
 # -- up -----------------------------------------------------------------------------------
 
 
-LOCAL_REFUSAL = (
-    "the local runtime (the platform on this machine, with an AWS emulator) is not part of "
-    "this build of eventctl"
-)
-
-
 @app.command("up")
 def up(
     ctx: typer.Context,
@@ -347,16 +342,22 @@ def up(
     lock_timeout: LockTimeoutOption = "0s",
     json_output: JsonOption = False,
     endpoint_url: EndpointOption = None,
+    services: ServiceOption = None,
 ) -> None:
-    """Bring ENV up: check the state backend, plan, confirm, apply exactly that plan.
+    """Bring ENV up. local (the default): the whole platform on this machine, in the background.
 
-    Shows the plan summary and asks (dev: y/N; prod: type the environment name).
+    local: an AWS emulator with the model's queues, topics, bucket and log groups, the
+    services, and a gateway serving the web app and /api/*; see docs/local.md.
 
-    Applies exactly the saved plan file, with progress, then prints the outputs.
+    dev/prod: check the state backend, plan, confirm (dev: y/N; prod: type the name).
 
-    With no ENV it means local. prod runs unattended only with --yes --confirm prod.
+    Then apply exactly the saved plan file, with progress, and print the outputs.
+
+    prod runs unattended only with --yes --confirm prod.
 
     Example:
+
+        eventctl env up
 
         eventctl env up dev --yes
     """
@@ -365,10 +366,14 @@ def up(
     cli = get_app(ctx)
     profile = cli.platform.environment(env)
     if profile.kind == "local":
+        from eventctl.cli.env_local import up_local
+
+        up_local(cli, env, services, json_output=json_output)
+        return
+    if services:
         raise EventctlError(
-            LOCAL_REFUSAL,
-            hint="run the AWS environments instead: `eventctl env up dev` (or prod); "
-            f"`eventctl env show {env}` describes what the local environment will run",
+            "--service chooses the services of the local environment only",
+            hint=f"drop --service: {env} runs every service",
         )
     terraform = _terraform(cli, env, endpoint_url)
     connection = _connect(cli, env, endpoint_url)
@@ -469,6 +474,8 @@ def down(
 ) -> None:
     """Destroy ENV: plan a destroy, list what will be lost, confirm, apply that plan.
 
+    local: stop everything `env up` started (by PID, only processes it started).
+
     Lists databases and clusters (final snapshot or not), buckets and repositories (contents).
 
     A destroy that would stop halfway (deletion protection, a full bucket) is refused.
@@ -486,6 +493,11 @@ def down(
 
     cli = get_app(ctx)
     profile = cli.platform.environment(env)
+    if profile.kind == "local":
+        from eventctl.cli.env_local import down_local
+
+        down_local(cli, env, json_output=json_output)
+        return
     terraform = _terraform(cli, env, endpoint_url)
     connection = _connect(cli, env, endpoint_url)
     workspace = _workspace(cli, env, connection, terraform)

@@ -84,6 +84,11 @@ class ServiceSettings(BaseSettings):
         description="this service's own credential for other services' internal APIs",
     )
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="larger bodies get 413")
+    service_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="base URLs of other services by name (when a port differs from the "
+        "model's); default: loopback locally, Cloud Map in AWS",
+    )
 
     # -- derived from the platform model -------------------------------------------------
 
@@ -126,6 +131,8 @@ class ServiceSettings(BaseSettings):
     def service_url(self, platform: Platform, name: str) -> str:
         """Base URL of another service: loopback locally, its Cloud Map name in AWS."""
         other = platform.service(name)
+        if other.name in self.service_urls:
+            return self.service_urls[other.name].rstrip("/")
         profile = platform.environment(self.environment)
         host = (
             "127.0.0.1" if profile.kind == "local" else self.names(platform).cloud_map_host(other)
