@@ -41,6 +41,17 @@ def identify(pid: int) -> ProcessRef | None:
     return _identify_ps(pid)
 
 
+def started(pid: int, argv: tuple[str, ...]) -> ProcessRef:
+    """The record of a child just started with `argv`.
+
+    Its command line is taken from `argv`, not read back: right after exec, /proc may still
+    show an empty one. The start time does not change at exec.
+    """
+    current = identify(pid)
+    ticks = current.start_ticks if current is not None else None
+    return ProcessRef(pid=pid, argv=tuple(argv), start_ticks=ticks)
+
+
 def _identify_proc(pid: int) -> ProcessRef | None:
     try:
         stat = (PROC / str(pid) / "stat").read_text()

@@ -32,7 +32,7 @@ from eventctl.adapters.aws.connect import make_client
 from eventctl.adapters.aws.log_ingest import LogIngest
 from eventctl.core.local.files import RuntimePaths
 from eventctl.core.local.logship import LogShipper
-from eventctl.core.local.procs import ProcessRef, identify, probe
+from eventctl.core.local.procs import ProcessRef, identify, probe, started
 from eventctl.core.local.provision import emulator_target, provision
 from eventctl.core.local.spec import ComponentSpec, RuntimeSpec
 from eventctl.core.local.state import (
@@ -101,7 +101,7 @@ class Child:
             output.close()
             raise
         pid = self.process.pid
-        self.ref = identify(pid) or ProcessRef(pid=pid, argv=self.spec.argv)
+        self.ref = started(pid, self.spec.argv)
         self.state.process = ProcessRecord.of(self.ref)
         self.state.status = "starting"
         self.state.exit_code = None
