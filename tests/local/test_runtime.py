@@ -266,3 +266,87 @@ def test_ctrl_c_during_up_stops_everything_started(local_lab: LocalLab, tmp_path
     assert "interrupted: stopped everything that had started" in stderr
     assert local_lab.leftovers() == []
     assert read_state(paths) is None
+
+
+# -- PostgreSQL and Redis instead of SQLite and memory ------------------------------------------
+
+
+def _reachable(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture
+def pg_and_redis() -> Any:
+    """A unique database prefix and Redis key prefix; databases and keys removed afterwards."""
+    if not _reachable(5432):
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    if not _reachable(6379):
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    import asyncio
+
+    import asyncpg
+    import redis
+
+    tag = f"evlocal_{uuid.uuid4().hex[:8]}_"
+    yield tag
+    names = [f"{tag}{db.db_name}" for db in build_platform().databases]
+
+    async def drop() -> None:
+        conn = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+        try:
+            for name in names:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(drop())
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        for key in client.scan_iter(match=f"{tag}:*", count=500):
+            client.delete(key)
+    finally:
+        client.close()
+
+
+def test_services_use_postgresql_and_redis_when_configured(
+    local_lab: LocalLab, pg_and_redis: str
+) -> None:
+    import asyncio
+
+    import asyncpg
+    import redis
+
+    from eventctl.core.local import DataStores
+
+    tag = pg_and_redis
+    result = local_lab.up(
+        stores=DataStores(
+            postgres_url="postgresql://postgres@127.0.0.1:5432",
+            database_prefix=tag,
+            redis_url="redis://127.0.0.1:6379/0",
+            redis_prefix=f"{tag}:",
+        )
+    )
+    assert sorted(result.created_databases) == [f"{tag}auth", f"{tag}events"]
+    user, _ = register_and_login(local_lab.gateway_url)
+
+    async def stored_emails() -> list[str]:
+        conn = await asyncpg.connect(f"postgresql://postgres@127.0.0.1:5432/{tag}auth")
+        try:
+            return [row[0] for row in await conn.fetch("SELECT email FROM users")]
+        finally:
+            await conn.close()
+
+    assert asyncio.run(stored_emails()) == [user["email"]]
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        assert list(client.scan_iter(match=f"{tag}:auth:*", count=500))
+    finally:
+        client.close()
+    # The URLs reach the services through their 0600 secrets files only.
+    spec = (local_lab.data_dir / "run" / "spec.json").read_text()
+    assert "postgresql://" not in spec and "redis://" not in spec
+    secrets_file = local_lab.data_dir / "secrets" / "auth.json"
+    assert secrets_file.stat().st_mode & 0o777 == 0o600
