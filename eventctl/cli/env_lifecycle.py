@@ -344,10 +344,12 @@ def up(
     endpoint_url: EndpointOption = None,
     services: ServiceOption = None,
 ) -> None:
-    """Bring ENV up. local (the default): the whole platform on this machine, in the background.
+    """Bring ENV up: local (the default) runs here; dev/prod apply a reviewed plan.
 
-    local: an AWS emulator with the model's queues, topics, bucket and log groups, the
-    services, and a gateway serving the web app and /api/*; see docs/local.md.
+    local: the whole platform on this machine, in the background (see docs/local.md).
+
+    That is an AWS emulator with the model's queues, topics, bucket and log groups, the
+    services, and a gateway serving the web app and /api/*.
 
     dev/prod: check the state backend, plan, confirm (dev: y/N; prod: type the name).
 
@@ -368,6 +370,13 @@ def up(
     if profile.kind == "local":
         from eventctl.cli.env_local import up_local
 
+        aws_only = {"--plan": plan_file, "--confirm": confirm, "--endpoint-url": endpoint_url}
+        given = [flag for flag, value in aws_only.items() if value is not None]
+        if given:
+            raise EventctlError(
+                f"{', '.join(given)}: only for the AWS environments, not {env}",
+                hint=f"drop {', '.join(given)}",
+            )
         up_local(cli, env, services, json_output=json_output)
         return
     if services:

@@ -26,8 +26,9 @@ ServiceOption = Annotated[
     typer.Option(
         "--service",
         "-s",
-        help="Run only this service (repeat for several); default: all five.",
+        help="local: run only this service (repeat for several); default: all five.",
         show_default=False,
+        metavar="NAME",
     ),
 ]
 LocalEnvArgument = Annotated[
