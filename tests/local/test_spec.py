@@ -46,7 +46,6 @@ def spec_for(tmp_path: Path, **changes: Any) -> Any:
         services=("auth", "event"),
         ports=ports,
         python="/venv/bin/python",
-        frontend_dir=tmp_path / "web",
         environ={"PATH": "/bin", "HOME": "/root", "LC_ALL": "C", "AWS_SECRET_ACCESS_KEY": "real"},
         **changes,
     )

@@ -39,7 +39,7 @@ from eventctl.core.local.spec import (
     database_name,
     inherited_environ,
 )
-from eventctl.core.local.state import RuntimeState, clear_state, read_state
+from eventctl.core.local.state import ComponentState, RuntimeState, clear_state, read_state
 from eventctl.errors import EventctlError
 from eventctl.platform import EnvironmentProfile, Platform
 
@@ -265,7 +265,6 @@ def up(
                 services=services,
                 ports=ports,
                 python=options.python,
-                frontend_dir=frontend,
                 stores=options.stores,
                 environ=options.environ,
                 service_environ=options.service_environ,
@@ -571,7 +570,7 @@ def _status_of(state: RuntimeState, paths: RuntimePaths) -> RuntimeStatus:
     )
 
 
-def _component_view(component: Any) -> ComponentView:
+def _component_view(component: ComponentState) -> ComponentView:
     record = component.process
     if record is None or procs.identify(record.pid) is None:
         health = "down"

@@ -125,7 +125,6 @@ class SpecInputs:
     services: tuple[str, ...]
     ports: Mapping[str, int]
     python: str
-    frontend_dir: Path
     stores: DataStores = DataStores()
     environ: Mapping[str, str] = field(default_factory=dict)
     service_environ: Mapping[str, Mapping[str, str]] = field(default_factory=dict)

@@ -69,7 +69,6 @@ class Child:
         self.paths = paths
         self.shipper = shipper
         self.process: subprocess.Popen[bytes] | None = None
-        self.ref: ProcessRef | None = None
         self.tail: deque[str] = deque(maxlen=TAIL_LINES)
         self.reader: threading.Thread | None = None
         self.state = ComponentState(
@@ -101,8 +100,7 @@ class Child:
             output.close()
             raise
         pid = self.process.pid
-        self.ref = started(pid, self.spec.argv)
-        self.state.process = ProcessRecord.of(self.ref)
+        self.state.process = ProcessRecord.of(started(pid, self.spec.argv))
         self.state.status = "starting"
         self.state.exit_code = None
         stream = f"local/{self.spec.name}/{pid}"
