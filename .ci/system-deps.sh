@@ -8,6 +8,8 @@ command -v terraform >/dev/null || echo "warning: terraform not on PATH; its tes
 fresh_postgres=no
 if ! command -v pg_ctlcluster >/dev/null; then need_apt+=(postgresql); fresh_postgres=yes; fi
 command -v redis-server >/dev/null || need_apt+=(redis-server)
+# The web app tests drive headless Chromium through Playwright (tests/local/test_web_app.py).
+command -v chromium >/dev/null || need_apt+=(chromium)
 
 if [ "${#need_apt[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive

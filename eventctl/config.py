@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from eventctl.errors import ConfigError
@@ -21,6 +21,36 @@ from eventctl.platform import InvalidSetting, Platform, build_platform
 
 CONFIG_FILE = "eventctl.toml"
 ENV_PREFIX = "EVENTCTL_"
+
+
+class LocalSettings(BaseModel):
+    """Where the local environment's services keep their data (`[local]` in eventctl.toml).
+
+    Unset: SQLite files and an in-process store. The URLs may hold passwords, so they are
+    secrets: never printed, and handed to the services only through their environment.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    postgres_url: SecretStr | None = Field(
+        default=None,
+        description="PostgreSQL server (postgresql://user:password@host:port, no database): "
+        "each service gets its own database there, created when missing",
+    )
+    database_prefix: str | None = Field(
+        default=None,
+        pattern=r"^[a-z][a-z0-9_]{0,40}$",
+        description="prefix of those database names; default '<project>_local_' "
+        "(event_planner_local_auth, ...)",
+    )
+    redis_url: SecretStr | None = Field(
+        default=None, description="Redis for sessions and caches (redis://host:port/db)"
+    )
+    redis_prefix: str | None = Field(
+        default=None,
+        description="key prefix in Redis; each service appends '<service>:'; "
+        "default '<project>:local:'",
+    )
 
 
 class Settings(BaseSettings):
@@ -45,6 +75,10 @@ class Settings(BaseSettings):
     )
     environments: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="per-environment overrides of the built-in profiles"
+    )
+    local: LocalSettings = Field(
+        default_factory=LocalSettings,
+        description="data stores of the local environment's services (default: SQLite)",
     )
 
 

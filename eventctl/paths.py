@@ -12,3 +12,9 @@ def templates_dir() -> Path:
     """The Terraform templates: the source tree's `templates/`, or the copy inside a wheel."""
     source = SOURCE_ROOT / "templates"
     return source if source.is_dir() else PACKAGE_DIR / "_templates"
+
+
+def frontend_dir() -> Path:
+    """The web app: the source tree's `frontend_dist/`, or the copy inside a wheel."""
+    source = SOURCE_ROOT / "frontend_dist"
+    return source if source.is_dir() else PACKAGE_DIR / "_frontend"

@@ -239,13 +239,12 @@ def test_up_creates_a_missing_backend_after_asking(
     assert state_document(moto_server)["resources"]
 
 
-def test_env_up_means_local_which_this_build_refuses(lab: Lab) -> None:
-    result = lab.run("env", "up")
-    assert result.exit_code == 1
-    assert "the local runtime" in result.stderr
-    assert "not part of this build" in result.stderr
-    assert "eventctl env up dev" in result.stderr
+def test_local_has_no_plan_and_aws_environments_run_every_service(lab: Lab) -> None:
+    # `env up` with no ENV runs the local environment: tests/local/ covers it.
     assert lab.run("env", "plan", "local").exit_code == 1
+    result = lab.run("env", "up", "dev", "--service", "auth")
+    assert result.exit_code == 1
+    assert "--service chooses the services of the local environment only" in result.stderr
 
 
 # -- locks --------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import typer
 from eventctl.cli._app import App, get_app
 from eventctl.cli._options import EndpointOption, EnvArgument, JsonOption, YesOption
 from eventctl.cli.env import app
+from eventctl.cli.env_local import ServiceOption
 from eventctl.errors import EventctlError
 
 if TYPE_CHECKING:
@@ -324,12 +325,6 @@ def plan(
 # -- up -----------------------------------------------------------------------------------
 
 
-LOCAL_REFUSAL = (
-    "the local runtime (the platform on this machine, with an AWS emulator) is not part of "
-    "this build of eventctl"
-)
-
-
 @app.command("up")
 def up(
     ctx: typer.Context,
@@ -347,16 +342,24 @@ def up(
     lock_timeout: LockTimeoutOption = "0s",
     json_output: JsonOption = False,
     endpoint_url: EndpointOption = None,
+    services: ServiceOption = None,
 ) -> None:
-    """Bring ENV up: check the state backend, plan, confirm, apply exactly that plan.
+    """Bring ENV up: local (the default) runs here; dev/prod apply a reviewed plan.
 
-    Shows the plan summary and asks (dev: y/N; prod: type the environment name).
+    local: the whole platform on this machine, in the background (see docs/local.md).
 
-    Applies exactly the saved plan file, with progress, then prints the outputs.
+    That is an AWS emulator with the model's queues, topics, bucket and log groups, the
+    services, and a gateway serving the web app and /api/*.
 
-    With no ENV it means local. prod runs unattended only with --yes --confirm prod.
+    dev/prod: check the state backend, plan, confirm (dev: y/N; prod: type the name).
+
+    Then apply exactly the saved plan file, with progress, and print the outputs.
+
+    prod runs unattended only with --yes --confirm prod.
 
     Example:
+
+        eventctl env up
 
         eventctl env up dev --yes
     """
@@ -365,10 +368,21 @@ def up(
     cli = get_app(ctx)
     profile = cli.platform.environment(env)
     if profile.kind == "local":
+        from eventctl.cli.env_local import up_local
+
+        aws_only = {"--plan": plan_file, "--confirm": confirm, "--endpoint-url": endpoint_url}
+        given = [flag for flag, value in aws_only.items() if value is not None]
+        if given:
+            raise EventctlError(
+                f"{', '.join(given)}: only for the AWS environments, not {env}",
+                hint=f"drop {', '.join(given)}",
+            )
+        up_local(cli, env, services, json_output=json_output)
+        return
+    if services:
         raise EventctlError(
-            LOCAL_REFUSAL,
-            hint="run the AWS environments instead: `eventctl env up dev` (or prod); "
-            f"`eventctl env show {env}` describes what the local environment will run",
+            "--service chooses the services of the local environment only",
+            hint=f"drop --service: {env} runs every service",
         )
     terraform = _terraform(cli, env, endpoint_url)
     connection = _connect(cli, env, endpoint_url)
@@ -469,6 +483,8 @@ def down(
 ) -> None:
     """Destroy ENV: plan a destroy, list what will be lost, confirm, apply that plan.
 
+    local: stop everything `env up` started (by PID, only processes it started).
+
     Lists databases and clusters (final snapshot or not), buckets and repositories (contents).
 
     A destroy that would stop halfway (deletion protection, a full bucket) is refused.
@@ -486,6 +502,11 @@ def down(
 
     cli = get_app(ctx)
     profile = cli.platform.environment(env)
+    if profile.kind == "local":
+        from eventctl.cli.env_local import down_local
+
+        down_local(cli, env, json_output=json_output)
+        return
     terraform = _terraform(cli, env, endpoint_url)
     connection = _connect(cli, env, endpoint_url)
     workspace = _workspace(cli, env, connection, terraform)

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from eventctl.errors import ModelError
 from eventctl.platform.catalog import ALARMS, DATABASES, QUEUES, SECRETS, SERVICES, TOPICS
 from eventctl.platform.environments import PROFILES
-from eventctl.platform.model import EnvironmentProfile, Names, Platform, Service
+from eventctl.platform.model import EnvironmentProfile, LocalRuntime, Names, Platform, Service
 
 __all__ = [
     "EnvironmentProfile",
@@ -92,11 +92,33 @@ def _apply(profile: EnvironmentProfile, override: Mapping[str, Any]) -> Environm
             )
     merged = _deep_merge(profile.model_dump(), override)
     try:
-        return EnvironmentProfile.model_validate(merged)
+        result = EnvironmentProfile.model_validate(merged)
     except ValidationError as exc:
         error = exc.errors()[0]
         key = ".".join(["environments", profile.name, *map(str, error["loc"])])
         raise InvalidSetting(key, _message(error)) from None
+    if result.local is not None:
+        _check_local_ports(profile.name, result.local)
+    return result
+
+
+def _check_local_ports(env: str, local: LocalRuntime) -> None:
+    """Port overrides name known services, and no two local components share a port."""
+    services = {s.name for s in SERVICES}
+    for name in local.service_ports:
+        if name not in services:
+            raise InvalidSetting(
+                f"environments.{env}.local.service_ports.{name}",
+                f"unknown service (known: {', '.join(sorted(services))})",
+            )
+    seen: dict[int, str] = {}
+    for component, port in local.ports(SERVICES).items():
+        if port in seen:
+            raise InvalidSetting(
+                f"environments.{env}.local",
+                f"port {port} is given to both {seen[port]} and {component}",
+            )
+        seen[port] = component
 
 
 def _message(error: Any) -> str:

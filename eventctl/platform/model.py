@@ -289,6 +289,18 @@ class LocalRuntime(Frozen):
     gateway_port: int = Field(default=8080, ge=1024, le=65535)
     aws_emulator_port: int = Field(default=5005, ge=1024, le=65535)
     data_dir: str = ".eventctl/local"
+    service_ports: dict[str, Annotated[int, Field(ge=1024, le=65535)]] = Field(
+        default_factory=dict,
+        description="ports that replace a service's model port on this machine (a busy port)",
+    )
+
+    def ports(self, services: tuple[Service, ...]) -> dict[str, int]:
+        """Every port the runtime listens on: 'gateway', 'aws-emulator' and each service."""
+        return {
+            "aws-emulator": self.aws_emulator_port,
+            **{s.name: self.service_ports.get(s.name, s.port) for s in services},
+            "gateway": self.gateway_port,
+        }
 
 
 class EnvironmentProfile(Frozen):

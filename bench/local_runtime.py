@@ -1,0 +1,170 @@
+"""Benchmark of the local environment: start/stop times, gateway overhead, log shipping delay.
+
+Runs `env up` (core API) for auth + event on free loopback ports in a temporary directory and
+prints:
+
+  up            seconds from `up()` to every component ready, and for a second `up()` that
+                finds it running (three runs: min / median)
+  gateway       GET /api/events/ straight to the event service (the reference, same run) and
+                through the gateway: requests/s, p50, p99 and the ratio, with --connections
+                keep-alive connections for --seconds each
+  log shipping  seconds from a request's response to its log line being readable with
+                FilterLogEvents in the emulator (median of 10)
+  down          seconds for `down()`
+
+Everything is stopped by PID at the end, whatever happened.
+
+    python bench/local_runtime.py [--seconds 5] [--connections 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def free_ports(count: int) -> list[int]:
+    ports: set[int] = set()
+    while len(ports) < count:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            ports.add(int(sock.getsockname()[1]))
+    return list(ports)
+
+
+def options(data_dir: Path) -> Any:
+    from eventctl.core.local import LocalOptions
+    from eventctl.paths import frontend_dir
+
+    emulator, gateway, auth, event = free_ports(4)
+    return LocalOptions(
+        services=("auth", "event"),
+        data_dir=data_dir,
+        ports={"aws-emulator": emulator, "gateway": gateway, "auth": auth, "event": event},
+        frontend_dir=frontend_dir(),
+        environ={k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
+        service_environ={"event": {"LIST_CACHE_SECONDS": "10"}},
+    )
+
+
+async def load(url: str, seconds: float, connections: int) -> tuple[float, float, float]:
+    import httpx
+
+    latencies: list[float] = []
+    deadline = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
+
+        async def worker() -> None:
+            while time.monotonic() < deadline:
+                started = time.perf_counter()
+                response = await client.get(url)
+                response.raise_for_status()
+                latencies.append(time.perf_counter() - started)
+
+        began = time.monotonic()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        elapsed = time.monotonic() - began
+    latencies.sort()
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return len(latencies) / elapsed, statistics.median(latencies) * 1000, p99 * 1000
+
+
+def ship_delay(lab_options: Any, gateway: str) -> float:
+    import boto3
+    import httpx
+
+    from eventctl.platform import build_platform
+
+    platform = build_platform()
+    group = platform.names("local").log_group(platform.service("event"))
+    logs = boto3.client(
+        "logs",
+        region_name=platform.region,
+        endpoint_url=f"http://127.0.0.1:{lab_options.ports['aws-emulator']}",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    delays = []
+    with httpx.Client(base_url=gateway, timeout=10) as client:
+        for _ in range(10):
+            request_id = f"bench-{uuid.uuid4().hex}"
+            client.get("/api/events/", headers={"X-Request-ID": request_id}).raise_for_status()
+            answered = time.monotonic()
+            while time.monotonic() - answered < 10:
+                found = logs.filter_log_events(
+                    logGroupName=group, filterPattern=request_id, startTime=0
+                )
+                if found["events"]:
+                    break
+                time.sleep(0.02)
+            delays.append(time.monotonic() - answered)
+    return statistics.median(delays)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--connections", type=int, default=20)
+    args = parser.parse_args()
+
+    from eventctl.core import local
+    from eventctl.platform import build_platform
+
+    platform = build_platform()
+    print(f"machine: {os.cpu_count()} CPUs (shared); figures vary with other load")
+    ups, downs = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for run in range(3):
+            lab = options(Path(tmp) / f"run{run}" / ".eventctl" / "local")
+            try:
+                started = time.monotonic()
+                result = local.up(platform, lab)
+                ups.append(time.monotonic() - started)
+                again = time.monotonic()
+                assert local.up(platform, lab).already_running
+                idempotent = time.monotonic() - again
+                if run == 0:
+                    gateway = result.status.gateway_url
+                    event = f"http://127.0.0.1:{lab.ports['event']}/api/events/"
+                    direct = asyncio.run(load(event, args.seconds, args.connections))
+                    proxied = asyncio.run(
+                        load(f"{gateway}/api/events/", args.seconds, args.connections)
+                    )
+                    delay = ship_delay(lab, gateway)
+            finally:
+                stopping = time.monotonic()
+                local.down(platform, lab)
+                downs.append(time.monotonic() - stopping)
+    print(
+        f"up (auth+event, 4 processes)   min {min(ups):.2f}s  median {statistics.median(ups):.2f}s"
+    )
+    print(f"up again (already running)     {idempotent * 1000:.0f} ms")
+    print(f"down                           median {statistics.median(downs):.2f}s")
+    print(f"GET /api/events/ ({args.connections} connections, {args.seconds:.0f}s each):")
+    print(
+        f"  direct to the service        {direct[0]:7.0f} req/s  p50 {direct[1]:.1f} ms  "
+        f"p99 {direct[2]:.1f} ms"
+    )
+    print(
+        f"  through the gateway          {proxied[0]:7.0f} req/s  p50 {proxied[1]:.1f} ms  "
+        f"p99 {proxied[2]:.1f} ms"
+    )
+    print(f"  gateway / direct throughput  {proxied[0] / direct[0]:.2f}")
+    print(f"log line in CloudWatch Logs after the response: median {delay * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

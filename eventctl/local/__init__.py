@@ -1,0 +1,1 @@
+"""Processes of the local environment that are not services: the gateway."""

@@ -1,0 +1,277 @@
+"""The local gateway: CloudFront and the ALB on one port.
+
+`python -m eventctl.local.gateway CONFIG.json` serves the web app from a directory the way the
+CloudFront distribution does (a path without a file extension is an app route and gets
+index.html; the response-headers policy's security headers on every file) and sends
+`/api/<service>` and `/api/<service>/*` to that service, as the ALB's listener rules do.
+
+Proxying streams both bodies, passes `X-Request-ID` through (or sets one), appends the caller
+to `X-Forwarded-For`, and answers 502 (backend refused or dropped the connection) or 504
+(backend too slow) in JSON, as `{"detail": ...}` like the services.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+STATIC_METHODS = frozenset({"GET", "HEAD"})
+
+# Headers that describe one connection, not the message: never forwarded (RFC 9110 7.6.1).
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+
+
+def security_headers(api_origins: Sequence[str] = ()) -> dict[str, str]:
+    """The CloudFront response-headers policy of the web app, as response headers.
+
+    In AWS the API lives on its own host (`connect-src 'self' https://api.<zone>`); through
+    the gateway it is the same origin, so `api_origins` is usually empty.
+    """
+    connect = " ".join(["'self'", *api_origins])
+    csp = "; ".join(
+        [
+            "default-src 'self'",
+            f"connect-src {connect}",
+            "img-src 'self' data:",
+            "style-src 'self' 'unsafe-inline'",
+            "script-src 'self'",
+            "font-src 'self' data:",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+    return {
+        "content-security-policy": csp,
+        "strict-transport-security": "max-age=63072000; includeSubDomains; preload",
+        "x-frame-options": "DENY",
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "strict-origin-when-cross-origin",
+        "x-xss-protection": "1; mode=block",
+    }
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One ALB listener rule: requests under `prefix` go to `upstream`."""
+
+    service: str
+    prefix: str
+    upstream: str
+
+    def matches(self, path: str) -> bool:
+        return path == self.prefix or path.startswith(self.prefix + "/")
+
+
+@dataclass(frozen=True)
+class GatewayConfig:
+    static_dir: Path
+    backends: tuple[Backend, ...]
+    host: str = "127.0.0.1"
+    port: int = 8080
+    connect_timeout: float = 2.0
+    read_timeout: float = 30.0
+    headers: Mapping[str, str] = field(default_factory=security_headers)
+
+    @classmethod
+    def load(cls, path: Path) -> GatewayConfig:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return cls(
+            static_dir=Path(data["static_dir"]),
+            backends=tuple(Backend(**item) for item in data["backends"]),
+            host=data.get("host", "127.0.0.1"),
+            port=int(data["port"]),
+            connect_timeout=float(data.get("connect_timeout", 2.0)),
+            read_timeout=float(data.get("read_timeout", 30.0)),
+        )
+
+
+def log(message: str, **fields: Any) -> None:
+    """One JSON line on stdout, shaped like the services' log lines."""
+    entry = {
+        "ts": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+        "level": "info",
+        "service": "gateway",
+        "msg": message,
+        **fields,
+    }
+    sys.stdout.write(json.dumps(entry, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def create_app(config: GatewayConfig) -> Starlette:
+    """The gateway as an ASGI app (one catch-all route)."""
+    state: dict[str, httpx.AsyncClient] = {}
+
+    async def handle(request: Request) -> Response:
+        started = time.perf_counter()
+        path = request.url.path
+        backend = next((b for b in config.backends if b.matches(path)), None)
+        if backend is not None:
+            response = await _proxy(request, backend, state["client"])
+        elif path == "/api" or path.startswith("/api/"):
+            response = _error(404, f"no service serves {path}")
+        else:
+            response = _static(request, config)
+        log(
+            "request",
+            method=request.method,
+            path=path,
+            status=response.status_code,
+            backend=backend.service if backend else None,
+            latency_ms=round((time.perf_counter() - started) * 1000, 2),
+            request_id=request.scope.get("gateway.request_id"),
+        )
+        return response
+
+    async def lifespan(app: Starlette) -> Any:
+        timeout = httpx.Timeout(config.read_timeout, connect=config.connect_timeout)
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+        async with httpx.AsyncClient(timeout=timeout, limits=limits) as client:
+            state["client"] = client
+            yield
+
+    return Starlette(routes=[Route("/{path:path}", handle, methods=ALL_METHODS)], lifespan=lifespan)
+
+
+def _error(status: int, detail: str, headers: Mapping[str, str] | None = None) -> Response:
+    return JSONResponse({"detail": detail}, status_code=status, headers=dict(headers or {}))
+
+
+# -- the ALB part: path routing ----------------------------------------------------------
+
+
+async def _proxy(request: Request, backend: Backend, client: httpx.AsyncClient) -> Response:
+    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    request.scope["gateway.request_id"] = request_id
+    headers = _forward_headers(request, request_id)
+    has_body = "content-length" in request.headers or "transfer-encoding" in request.headers
+    url = backend.upstream + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    outgoing = client.build_request(
+        request.method, url, headers=headers, content=request.stream() if has_body else None
+    )
+    echo = {"x-request-id": request_id}
+    try:
+        upstream = await client.send(outgoing, stream=True)
+    except httpx.TimeoutException:
+        return _error(504, f"the {backend.service} service did not answer in time", echo)
+    except httpx.TransportError:
+        return _error(502, f"the {backend.service} service is not answering", echo)
+    response = StreamingResponse(
+        _relay(upstream),
+        status_code=upstream.status_code,
+        background=BackgroundTask(upstream.aclose),
+    )
+    # Raw pairs, not a mapping: repeated headers (Set-Cookie) must all get through.
+    response.raw_headers = _response_headers(upstream.headers)
+    return response
+
+
+async def _relay(upstream: httpx.Response) -> Any:
+    try:
+        async for chunk in upstream.aiter_raw():
+            yield chunk
+    except httpx.TransportError:
+        return  # the backend went away mid-body: end the response; the client sees it cut
+
+
+def _forward_headers(request: Request, request_id: str) -> list[tuple[str, str]]:
+    connection_listed = {
+        token.strip().lower() for token in request.headers.get("connection", "").split(",")
+    }
+    dropped = HOP_BY_HOP | connection_listed | {"host", "x-request-id"}
+    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in dropped]
+    client = request.client.host if request.client else ""
+    previous = request.headers.get("x-forwarded-for")
+    forwarded_for = f"{previous}, {client}" if previous else client
+    headers = [(k, v) for k, v in headers if not k.lower().startswith("x-forwarded-")]
+    headers += [
+        ("x-request-id", request_id),
+        ("x-forwarded-for", forwarded_for),
+        ("x-forwarded-proto", request.url.scheme),
+        ("x-forwarded-port", str(request.url.port or 80)),
+        ("x-forwarded-host", request.headers.get("host", "")),
+    ]
+    return headers
+
+
+def _response_headers(headers: httpx.Headers) -> list[tuple[bytes, bytes]]:
+    return [
+        (k.lower().encode("latin-1"), v.encode("latin-1"))
+        for k, v in headers.multi_items()
+        if k.lower() not in HOP_BY_HOP
+    ]
+
+
+# -- the CloudFront part: the web app --------------------------------------------------------
+
+
+def _static(request: Request, config: GatewayConfig) -> Response:
+    headers = {**config.headers, "cache-control": "no-cache"}
+    if request.method not in STATIC_METHODS:
+        return _error(405, "the web app is read-only", {**headers, "allow": "GET, HEAD"})
+    relative = request.url.path.lstrip("/")
+    if "." not in relative.rsplit("/", 1)[-1]:
+        relative = "index.html"  # an app route, as the CloudFront function rewrites it
+    root = config.static_dir.resolve()
+    target = (root / relative).resolve()
+    if not target.is_relative_to(root) or not target.is_file():
+        return Response("Not Found", status_code=404, media_type="text/plain", headers=headers)
+    return FileResponse(target, headers=headers)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """`python -m eventctl.local.gateway CONFIG.json`: serve until SIGTERM."""
+    import uvicorn
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) != 1:
+        sys.stderr.write("usage: python -m eventctl.local.gateway CONFIG.json\n")
+        raise SystemExit(2)
+    config = GatewayConfig.load(Path(args[0]))
+    log("started", port=config.port, backends=[b.service for b in config.backends])
+    uvicorn.run(
+        create_app(config),
+        host=config.host,
+        port=config.port,
+        log_config=None,
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        date_header=False,  # the backends' Date passes through; static files need none
+        proxy_headers=False,
+        timeout_graceful_shutdown=5,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,227 @@
+"""The gateway as a real process: ALB path routing and CloudFront's web app serving."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from eventctl.local.gateway import security_headers
+from eventctl.paths import templates_dir
+from tests.conftest import free_port, wait_for_port
+from tests.local.echo_app import running_echo
+
+
+@pytest.fixture(scope="module")
+def static_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("web")
+    (root / "index.html").write_text("<!doctype html><title>app</title>")
+    (root / "app.js").write_text("console.log('app');")
+    (root / "assets").mkdir()
+    (root / "assets" / "logo.svg").write_text("<svg/>")
+    outside = tmp_path_factory.mktemp("outside") / "secret.txt"
+    outside.write_text("not for the web")
+    (root / "leak.txt").symlink_to(outside)
+    return root
+
+
+@pytest.fixture(scope="module")
+def gateway(static_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`python -m eventctl.local.gateway` routing /api/echo to a live backend and /api/dead to
+    a port nothing listens on; 1 s read timeout."""
+    with running_echo() as echo_port:
+        port = free_port()
+        config = tmp_path_factory.mktemp("gateway") / "gateway.json"
+        config.write_text(
+            json.dumps(
+                {
+                    "static_dir": str(static_dir),
+                    "port": port,
+                    "read_timeout": 1.0,
+                    "backends": [
+                        {
+                            "service": "echo",
+                            "prefix": "/api/echo",
+                            "upstream": f"http://127.0.0.1:{echo_port}",
+                        },
+                        {
+                            "service": "dead",
+                            "prefix": "/api/dead",
+                            "upstream": f"http://127.0.0.1:{free_port()}",
+                        },
+                    ],
+                }
+            )
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-m", "eventctl.local.gateway", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for_port(port)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(10)
+
+
+@pytest.fixture
+def client(gateway: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=gateway, timeout=10) as c:
+        yield c
+
+
+# -- the ALB part --------------------------------------------------------------------------
+
+
+def test_routes_the_prefix_and_below_it_to_the_backend(client: httpx.Client) -> None:
+    for path in ("/api/echo", "/api/echo/", "/api/echo/a/b"):
+        response = client.get(path, params={"q": "x y"})
+        assert response.status_code == 200, path
+        seen = response.json()
+        assert (seen["path"], seen["query"]) == (path, "q=x+y")
+        assert response.headers["x-backend"] == "echo"
+
+
+def test_paths_no_rule_matches_get_a_json_404(client: httpx.Client) -> None:
+    for path in ("/api/echoes", "/api/unknown/1", "/api"):
+        response = client.post(path)
+        assert response.status_code == 404, path
+        assert response.json() == {"detail": f"no service serves {path}"}
+
+
+def test_request_id_is_passed_through_or_set(client: httpx.Client) -> None:
+    given = client.get("/api/echo/x", headers={"X-Request-ID": "abc-123"})
+    assert given.json()["headers"]["x-request-id"] == "abc-123"
+    made = client.get("/api/echo/x")
+    request_id = made.json()["headers"]["x-request-id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", request_id)
+
+
+def test_forwarded_headers_name_the_caller_and_hop_headers_stay(client: httpx.Client) -> None:
+    response = client.get(
+        "/api/echo/x",
+        headers={
+            "X-Forwarded-For": "203.0.113.9",
+            "Connection": "keep-alive, x-hop",
+            "X-Hop": "1",
+            "Authorization": "Bearer t0ken",
+        },
+    )
+    seen = response.json()["headers"]
+    assert seen["x-forwarded-for"] == "203.0.113.9, 127.0.0.1"
+    assert seen["x-forwarded-proto"] == "http"
+    assert seen["authorization"] == "Bearer t0ken"
+    assert "x-hop" not in seen
+
+
+def test_bodies_stream_both_ways_intact(client: httpx.Client) -> None:
+    body = os.urandom(3 * 1024 * 1024)
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(body), 64 * 1024):
+            yield body[start : start + 64 * 1024]
+
+    sent = client.post("/api/echo/upload", content=chunks())  # chunked, no length
+    assert sent.json()["size"] == len(body)
+    assert sent.json()["sha256"] == hashlib.sha256(body).hexdigest()
+    sized = client.put("/api/echo/upload", content=body)
+    assert sized.json()["headers"]["content-length"] == str(len(body))
+    assert sized.json()["sha256"] == hashlib.sha256(body).hexdigest()
+    with client.stream("GET", "/api/echo/stream") as streamed:
+        assert "".join(streamed.iter_text()) == "".join(f"part {n}\n" for n in range(5))
+
+
+def test_every_set_cookie_header_gets_through(client: httpx.Client) -> None:
+    response = client.get("/api/echo/cookies")
+    assert sorted(response.headers.get_list("set-cookie")) == [
+        "a=1; Path=/; SameSite=lax",
+        "b=2; Path=/; SameSite=lax",
+    ]
+
+
+def test_a_dead_backend_is_a_json_502(client: httpx.Client) -> None:
+    response = client.get("/api/dead/x", headers={"X-Request-ID": "dead-1"})
+    assert response.status_code == 502
+    assert response.json() == {"detail": "the dead service is not answering"}
+    assert response.headers["x-request-id"] == "dead-1"
+
+
+def test_a_slow_backend_is_a_json_504(client: httpx.Client) -> None:
+    response = client.get("/api/echo/slow", params={"seconds": "3"})
+    assert response.status_code == 504
+    assert response.json() == {"detail": "the echo service did not answer in time"}
+
+
+def test_api_responses_are_the_backends_not_the_web_apps(client: httpx.Client) -> None:
+    response = client.get("/api/echo/x")
+    assert "content-security-policy" not in response.headers
+
+
+# -- the CloudFront part -------------------------------------------------------------------
+
+
+def test_app_routes_get_index_html_and_files_are_served(client: httpx.Client) -> None:
+    for path in ("/", "/events", "/events/42/book", "/signin/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert response.text == "<!doctype html><title>app</title>"
+        assert response.headers["content-type"].startswith("text/html")
+    script = client.get("/app.js")
+    assert script.text == "console.log('app');"
+    assert "javascript" in script.headers["content-type"]
+    assert client.get("/assets/logo.svg").headers["content-type"] == "image/svg+xml"
+    assert client.head("/app.js").status_code == 200
+
+
+def test_missing_files_and_escapes_are_404(client: httpx.Client) -> None:
+    assert client.get("/missing.js").status_code == 404
+    assert client.get("/assets/missing.png").status_code == 404
+    assert client.get("/leak.txt").status_code == 404  # a symlink out of the web root
+
+
+def test_the_web_app_is_read_only(client: httpx.Client) -> None:
+    response = client.post("/index.html", content=b"x")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "GET, HEAD"
+
+
+def test_every_static_response_has_the_security_headers(client: httpx.Client) -> None:
+    for path in ("/", "/app.js", "/missing.js"):
+        response = client.get(path)
+        for name, value in security_headers().items():
+            assert response.headers[name] == value, (path, name)
+
+
+def test_security_headers_are_those_of_the_cloudfront_policy() -> None:
+    """The gateway sends what the Terraform's response-headers policy sets (API host aside)."""
+    template = (templates_dir() / "terraform/modules/frontend/main.tf.j2").read_text()
+    block = template[template.index("security_headers_config") :]
+    block = block[: block.index("\n  }\n}\n")]
+    directives = re.findall(r'^\s+"([a-z-]+ [^"]+)",?$', block, re.MULTILINE)
+    api = "https://api.example.org"
+    csp = "; ".join(d.replace("https://${var.api_host}", api) for d in directives)
+    hsts = re.search(r"access_control_max_age_sec = (\d+)", block)
+    assert hsts and "include_subdomains         = true" in block and "preload" in block
+    frame = re.search(r'frame_option = "(\w+)"', block)
+    referrer = re.search(r'referrer_policy = "([a-z-]+)"', block)
+    assert frame and referrer and "mode_block = true" in block
+    expected = {
+        "content-security-policy": csp,
+        "strict-transport-security": f"max-age={hsts.group(1)}; includeSubDomains; preload",
+        "x-frame-options": frame.group(1),
+        "x-content-type-options": "nosniff",
+        "referrer-policy": referrer.group(1),
+        "x-xss-protection": "1; mode=block",
+    }
+    assert security_headers([api]) == expected
+    assert "connect-src 'self';" in security_headers()["content-security-policy"]
