@@ -23,8 +23,10 @@ from eventctl.paths import frontend_dir
 from eventctl.platform import Platform, build_platform
 from tests.conftest import free_port
 
-# The services this checkout has; the runtime takes any subset of the model's five.
+# Most runtime tests need only two services (the runtime takes any subset of the model's
+# five); the web app's booking test runs all of them.
 SERVICES = ("auth", "event")
+ALL_SERVICES = ("auth", "event", "booking", "payment", "notification")
 # Cheap password hashing: these tests are about the runtime, not argon2's cost.
 FAST_AUTH = {"ARGON2_TIME_COST": "1", "ARGON2_MEMORY_KIB": "1024", "ARGON2_PARALLELISM": "1"}
 LOCAL_KEY = "EVENTCTL_ENVIRONMENTS__LOCAL__LOCAL__"
@@ -117,10 +119,12 @@ def kill_all(refs: list[ProcessRef]) -> None:
             os.kill(ref.pid, signal.SIGKILL)
 
 
-def make_lab(data_dir: Path, platform: Platform | None = None) -> LocalLab:
-    ports = unique_ports(("aws-emulator", "gateway", *SERVICES))
+def make_lab(
+    data_dir: Path, platform: Platform | None = None, services: tuple[str, ...] = SERVICES
+) -> LocalLab:
+    ports = unique_ports(("aws-emulator", "gateway", *services))
     options = local.LocalOptions(
-        services=SERVICES,
+        services=services,
         data_dir=data_dir,
         ports=ports,
         frontend_dir=frontend_dir(),

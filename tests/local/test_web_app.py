@@ -1,4 +1,4 @@
-"""The web app in headless Chromium, through the gateway of a real local run (auth + event)."""
+"""The web app in headless Chromium, through the gateway of a local run of all five services."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.local.conftest import LocalLab, kill_all, make_lab
+from tests.local.conftest import ALL_SERVICES, LocalLab, kill_all, make_lab
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -38,7 +38,9 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalLab]:
-    lab = make_lab(tmp_path_factory.mktemp("web-run") / ".eventctl" / "local")
+    lab = make_lab(
+        tmp_path_factory.mktemp("web-run") / ".eventctl" / "local", services=ALL_SERVICES
+    )
     try:
         lab.up()
         yield lab
@@ -114,7 +116,9 @@ def test_an_organizer_signs_up_signs_in_and_publishes_an_event(page: Any) -> Non
     assert page.problems == []
 
 
-def test_an_attendee_is_offered_booking_with_the_test_card(page: Any, running: LocalLab) -> None:
+def test_an_attendee_books_with_the_test_card_and_sees_the_booking(
+    page: Any, running: LocalLab
+) -> None:
     import httpx
 
     with httpx.Client(base_url=running.gateway_url, timeout=20) as api:
@@ -149,8 +153,17 @@ def test_an_attendee_is_offered_booking_with_the_test_card(page: Any, running: L
     card.wait_for()
     assert card.locator("[name=card_number]").input_value() == "4242424242424242"
     assert card.locator("button", has_text="Book").is_visible()
-    assert page.locator("nav a", has_text="My bookings").is_visible()
     assert page.locator("#event-form").is_hidden()  # only organizers publish
+
+    card.locator("[name=seats]").fill("2")
+    card.locator("button", has_text="Book").click()
+    page.wait_for_selector(f"#message:has-text('Booked 2 seat(s) for {title}: confirmed')")
+
+    page.locator("nav a", has_text="My bookings").click()
+    booking = page.locator("#bookings-list .booking", has_text=title)
+    booking.wait_for()
+    assert "2 seat(s)" in booking.inner_text()
+    assert booking.locator(".status-confirmed").inner_text() == "confirmed"
     assert page.problems == []
 
 
