@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from eventctl.adapters.aws.connect import AwsTarget
+    from eventctl.adapters.aws.clients import AwsTarget
     from eventctl.cli._app import App
 
 LOCAL_CREDENTIALS = ("local", "local")
@@ -17,7 +17,7 @@ def aws_target(cli: App, env: str, endpoint_url: str | None) -> AwsTarget:
     The local environment defaults to its emulator's port from the model and, when no
     credentials are configured, sends the dummy ones an emulator accepts.
     """
-    from eventctl.adapters.aws.connect import AwsTarget
+    from eventctl.adapters.aws.clients import AwsTarget
 
     profile = cli.platform.environment(env)
     endpoint = endpoint_url or cli.environ.get("AWS_ENDPOINT_URL") or None

@@ -155,19 +155,14 @@ def _parse_today(today: str | None) -> date:
 
 
 def _client(cli: App, service: str, region: str) -> Any:
-    """A boto3 client; credentials come from the usual chain (profile, variables, role)."""
-    import boto3
-    from botocore.config import Config
-
+    """A client on the usual credential chain (profile, variables, role); refuses without one."""
+    from eventctl.adapters.aws.clients import CREDENTIALS_HINT, AwsTarget
     from eventctl.errors import EventctlError
 
-    session = boto3.session.Session()
-    if session.get_credentials() is None:
-        raise EventctlError(
-            f"no AWS credentials found for {service}",
-            hint="set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (aws configure)",
-        )
-    return session.client(service, region_name=region, config=Config(retries={"mode": "standard"}))
+    target = AwsTarget(region=region)
+    if not target.has_credentials():
+        raise EventctlError(f"no AWS credentials found for {service}", hint=CREDENTIALS_HINT)
+    return target.client(service)
 
 
 @prices_app.command("show")

@@ -73,7 +73,7 @@ def tail(
 
         eventctl logs tail --env prod -f --json | jq .message
     """
-    from eventctl.adapters.aws.connect import make_client
+    from eventctl.adapters.aws.clients import make_client
     from eventctl.adapters.aws.logs import CloudWatchLogs
     from eventctl.cli._aws import aws_target
     from eventctl.cli._log_lines import JsonWriter, LineWriter

@@ -26,8 +26,8 @@ def status(
 
         eventctl status --json | jq '.services[] | select(.healthy | not)'
     """
+    from eventctl.adapters.aws.clients import make_client
     from eventctl.adapters.aws.cloudwatch import CloudWatch
-    from eventctl.adapters.aws.connect import make_client
     from eventctl.adapters.aws.ecs import Ecs
     from eventctl.adapters.aws.elbv2 import LoadBalancing
     from eventctl.cli._aws import aws_target

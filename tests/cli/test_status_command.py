@@ -40,19 +40,19 @@ def test_json_reports_every_service(run_cli: Any, moto_server: Any) -> None:
 
 def test_all_healthy_exits_0(run_cli: Any, moto_server: Any, monkeypatch: Any) -> None:
     """moto never runs tasks, so ECS answers come from a stub; ELBv2 and alarms are moto's."""
-    from eventctl.adapters.aws import connect
+    from eventctl.adapters.aws import clients
 
     platform = build_platform()
     groups = create_target_groups(moto_server, platform)
     ecs_client, stubber = stubbed_ecs(
         platform, **{name: {"target_group_arns": (arn,)} for name, arn in groups.items()}
     )
-    real_make_client = connect.make_client
+    real_make_client = clients.make_client
 
     def make_client(service: str, target: Any) -> Any:
         return ecs_client if service == "ecs" else real_make_client(service, target)
 
-    monkeypatch.setattr(connect, "make_client", make_client)
+    monkeypatch.setattr(clients, "make_client", make_client)
     with stubber:
         result = run_cli("status", "--env", "dev", env=moto_server.environ)
 

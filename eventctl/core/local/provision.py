@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eventctl.adapters.aws.connect import AwsTarget, make_client
+from eventctl.adapters.aws.clients import AwsTarget, make_client
 from eventctl.adapters.aws.log_ingest import LogIngest
 from eventctl.adapters.aws.s3 import S3
 from eventctl.adapters.aws.secretsmanager import SecretsManager

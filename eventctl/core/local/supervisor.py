@@ -28,7 +28,7 @@ from types import FrameType
 from typing import IO
 
 from eventctl.adapters.aws._calls import Backoff
-from eventctl.adapters.aws.connect import make_client
+from eventctl.adapters.aws.clients import make_client
 from eventctl.adapters.aws.log_ingest import LogIngest
 from eventctl.core.local.files import RuntimePaths
 from eventctl.core.local.logship import LogShipper
