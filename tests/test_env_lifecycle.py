@@ -401,7 +401,9 @@ def test_ctrl_c_during_env_up_says_the_lock_was_released(lab: Lab, tmp_path: Pat
             process.kill()
             process.wait(timeout=10)
     assert process.returncode == 130, stderr
-    assert "apply interrupted: terraform stopped cleanly and released the state lock" in stderr
+    assert "apply interrupted: terraform stopped cleanly and released the state lock" in stderr, (
+        stderr
+    )
     assert re.search(r"[01] of 2 changes were made", stderr)
     assert lock_item(lab.moto) is None
 

@@ -65,9 +65,17 @@ class StateLockedError(TerraformError):
 
 
 class Interrupted(TerraformError):
-    """The user interrupted terraform (Ctrl-C); terraform was asked to stop cleanly."""
+    """The user interrupted terraform (Ctrl-C); terraform was asked to stop cleanly.
+
+    `reported` holds the errors terraform printed while stopping (a failed lock release,
+    for one), so whoever explains the interruption can pass them on.
+    """
 
     exit_code = 130
+
+    def __init__(self, message: str, hint: str | None = None, reported: str = "") -> None:
+        super().__init__(message, hint)
+        self.reported = reported
 
 
 @dataclass(frozen=True)
@@ -513,9 +521,11 @@ class Terraform:
         return TerraformError(f"{what} failed (exit {result.returncode}): {output or 'no output'}")
 
     def _interrupted(self, what: str, result: RunResult) -> Interrupted:
+        errors = [d for d in result.diagnostics if d.severity == "error"]
         return Interrupted(
             f"terraform {what} interrupted: terraform was asked to stop cleanly "
-            f"(exit {result.returncode})"
+            f"(exit {result.returncode})",
+            reported="; ".join(d.text() for d in errors),
         )
 
 

@@ -273,9 +273,9 @@ def apply(
         )
     except StateLockedError as exc:
         raise StateLockedError(exc.message, lock_hint(workspace.env), exc.lock) from None
-    except Interrupted:
+    except Interrupted as exc:
         done = f"{tracker.done} of {tracker.total} changes were made"
-        raise _interrupted(workspace, verb, done) from None
+        raise _interrupted(workspace, verb, done, exc.reported) from None
     except TerraformError as exc:
         raise TerraformError(
             f"{exc.message}\n{tracker.done} of {tracker.total} changes were made before the "
@@ -285,7 +285,7 @@ def apply(
     return ApplyResult(done=tracker.done, total=tracker.total, elapsed=tracker.snapshot().elapsed)
 
 
-def _interrupted(workspace: Workspace, what: str, outcome: str) -> Interrupted:
+def _interrupted(workspace: Workspace, what: str, outcome: str, reported: str = "") -> Interrupted:
     """Say what the interruption left behind, the state lock included."""
     holder = workspace.backend.lock_holder()
     if holder is None:
@@ -293,9 +293,10 @@ def _interrupted(workspace: Workspace, what: str, outcome: str) -> Interrupted:
             f"{what} interrupted: terraform stopped cleanly and released the state lock; {outcome}",
             hint=f"run `eventctl env plan {workspace.env}` to see what is left to do",
         )
+    said = f"; terraform reported: {reported}" if reported else ""
     return Interrupted(
         f"{what} interrupted: {outcome}; the state lock is still held "
-        f"(id {holder.id}, {holder.who}, {holder.action})",
+        f"(id {holder.id}, {holder.who}, {holder.action}){said}",
         hint=f"if no other run is active, release it: eventctl env unlock {workspace.env}",
     )
 
