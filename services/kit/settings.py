@@ -203,6 +203,11 @@ class ServiceSettings(BaseSettings):
         default=None,
         description="this service's own credential for other services' internal APIs",
     )
+    ecs_container_metadata_uri_v4: str | None = Field(
+        default=None,
+        description="set by ECS in every task (never by hand): a task whose ENVIRONMENT is "
+        "missing or 'local' refuses to start",
+    )
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="larger bodies get 413")
     service_urls: dict[str, str] = Field(
         default_factory=dict,
@@ -246,6 +251,12 @@ class ServiceSettings(BaseSettings):
     def check_aws_needs(self, platform: Platform) -> None:
         """Raise MissingSettings naming every unmet need, outside the local environment."""
         if platform.environment(self.environment).kind == "local":
+            if self.ecs_container_metadata_uri_v4 is not None:
+                raise MissingSettings(
+                    f"the {self.service_name} service runs in an ECS task but ENVIRONMENT is "
+                    f"{'missing' if 'environment' not in self.model_fields_set else 'local'}: "
+                    "the task definition must name the AWS environment"
+                )
             return
         unmet = [
             need for need in self.aws_needs(platform) if not need.met_by(self.model_fields_set)
