@@ -31,22 +31,38 @@ def service_settings() -> list[type[ServiceSettings]]:
 
 
 def render_settings(settings: type[ServiceSettings]) -> list[str]:
-    """The environment variables a service reads, with defaults and descriptions."""
+    """The environment variables a service reads, with defaults, descriptions and what the
+    ECS task definition must give it in AWS."""
+    from eventctl.platform import build_platform
+
+    needs = settings.aws_needs(build_platform())
+    required = {o[0] for n in needs if len(n.options) == 1 for o in n.options if len(o) == 1}
+    either = {name for n in needs if len(n.options) > 1 for o in n.options for name in o}
+    secret = set(settings.secret_fields())
     lines = [
         f"### {settings.service_name} service: configuration",
         "",
         "Environment variables (secrets are injected from Secrets Manager in AWS). "
         "`python -m services.<name>` also reads `HOST`, `PORT` (default: the model's port) and "
-        "`WEB_CONCURRENCY` (uvicorn workers).",
+        "`WEB_CONCURRENCY` (uvicorn workers). Column AWS: `required` in dev and prod (the task "
+        "definition gives it; the service refuses to start without it), `required*` one of "
+        "the alternatives below, `secret` never a plain value.",
         "",
-        "| variable | default | meaning |",
-        "|---|---|---|",
+        "| variable | default | AWS | meaning |",
+        "|---|---|---|---|",
     ]
     for name, field in settings.model_fields.items():
         default = field.get_default(call_default_factory=True)
         shown = "" if default in (None, {}, []) else f"`{default}`"
         meaning = (field.description or "").replace("|", "\\|")
-        lines.append(f"| `{name.upper()}` | {shown} | {meaning} |")
+        marks = ["required" if name in required else "required*" if name in either else ""]
+        marks.append("secret" if name in secret else "")
+        aws = ", ".join(mark for mark in marks if mark)
+        lines.append(f"| `{name.upper()}` | {shown} | {aws} | {meaning} |")
+    alternatives = [n for n in needs if len(n.options) > 1]
+    if alternatives:
+        lines += ["", "In AWS, one of (the task definition gives the parts):", ""]
+        lines += [f"- {need.what}: {need.describe()}" for need in alternatives]
     return [*lines, ""]
 
 

@@ -96,7 +96,10 @@ def test_json_follows_the_documented_schema(run_cli, tmp_path: Path) -> None:  #
 def test_seed_comparison_reasons_and_claims(run_cli) -> None:  # type: ignore[no-untyped-def]
     data = report_json(run_cli, "--env", "dev")
     rows = {row["item"]: row for row in data["seed_comparison"]["rows"]}
-    assert rows["RDS (4 x db.t3.medium)"]["computed_usd"] == pytest.approx(223.38 + 10.16)
+    rds = rows["RDS (4 x db.t3.medium)"]
+    assert rds["computed_usd"] == pytest.approx(279.23 + 12.70)
+    assert "1 more database(s) than the seed draws" in rds["reason"]
+    assert "The seed's $120 implies $0.041/h per instance" in rds["reason"]
     assert "5 x 2 AZs x 730 h" in rows["VPC Endpoints"]["reason"]
     assert "Public IPv4 addresses $10.95" in rows["Items the seed leaves out"]["reason"]
     savings = {s["key"]: s for s in data["environments"][0]["savings"]}
@@ -111,7 +114,7 @@ def test_seed_comparison_reasons_and_claims(run_cli) -> None:  # type: ignore[no
         stoppable * 108 / 168, abs=0.02
     )
     assert savings["rds_consolidate"]["monthly_saving_usd"] == pytest.approx(
-        (223.38 + 10.16) * 3 / 4, abs=0.01
+        (279.23 + 12.70) * 4 / 5, abs=0.01
     )
     assert savings["fargate_spot"]["monthly_saving_usd"] == pytest.approx(45.05 * 0.7, abs=0.01)
 
@@ -131,13 +134,13 @@ def test_table_output(run_cli) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     assert "Estimated monthly cost (eu-west-1, USD): dev and prod" in out
-    assert "$515.67" in out and "$1,113.04" in out
+    assert "$576.35" in out and "$1,252.43" in out
     assert "Against the seed (dev)" in out
     assert "The seed's estimate is wrong" in out
     assert "Optimisation opportunities (dev" in out and "Optimisation opportunities (prod" in out
     assert "Prices: built-in table for eu-west-1 dated 2026-11-25" in out
     single = run_cli("cost", "report", "--env", "dev").stdout
-    assert "RDS PostgreSQL db.t3.medium" in single and "2,920 instance-h" in single
+    assert "RDS PostgreSQL db.t3.medium" in single and "3,650 instance-h" in single
     assert "$0.0765" in single
 
 
@@ -167,7 +170,7 @@ def test_markdown_output(run_cli) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code == 0, result.stderr
     md = result.stdout
     assert md.startswith("# Estimated monthly cost (eu-west-1, USD)")
-    assert "## dev: $515.67 per month" in md
+    assert "## dev: $576.35 per month" in md
     assert "| component | quantity | unit price | monthly | how |" in md
     assert "| NAT gateway hours | 730 h | $0.048 | $35.04 | 1 NAT gateway(s) x 730 h |" in md
     assert "## Against the seed (dev)" in md

@@ -76,9 +76,10 @@ def test_dev_compute_and_network_lines(platform, prices) -> None:  # type: ignor
 def test_dev_database_lines(platform, prices) -> None:  # type: ignore[no-untyped-def]
     dev = estimate(platform, prices, "dev")
     rds = line(dev, "RDS PostgreSQL db.t3.medium")
-    assert rds.quantity == 4 * H
-    assert rds.monthly == pytest.approx(223.38)
-    assert line(dev, "RDS storage (gp3)").monthly == pytest.approx(4 * 20 * 0.127)
+    # the seed's four databases and the notification service's
+    assert rds.quantity == 5 * H
+    assert rds.monthly == pytest.approx(279.225)
+    assert line(dev, "RDS storage (gp3)").monthly == pytest.approx(5 * 20 * 0.127)
     assert line(dev, "RDS backup storage beyond free").monthly == 0
     assert line(dev, "DocumentDB db.t3.medium").monthly == pytest.approx(H * 0.0858)
     assert line(dev, "ElastiCache Redis cache.t3.micro").monthly == pytest.approx(13.14)
@@ -86,11 +87,12 @@ def test_dev_database_lines(platform, prices) -> None:  # type: ignore[no-untype
 
 def test_dev_monthly_items(platform, prices) -> None:  # type: ignore[no-untyped-def]
     dev = estimate(platform, prices, "dev")
-    # 2 alarms per service x 5 + 1 per ALB + 3 per database x 4 + 3 for the cache.
-    assert line(dev, "CloudWatch alarms").quantity == 2 * 5 + 1 + 3 * 4 + 3
-    assert line(dev, "CloudWatch alarms").monthly == pytest.approx(2.60)
-    # 4 database logins + DocumentDB + the JWT signing key.
-    assert line(dev, "Secrets Manager secrets").monthly == pytest.approx(6 * 0.40)
+    # 2 alarms per service x 5 + 1 per ALB + 3 per database x 5 + 3 for the cache.
+    assert line(dev, "CloudWatch alarms").quantity == 2 * 5 + 1 + 3 * 5 + 3
+    assert line(dev, "CloudWatch alarms").monthly == pytest.approx(2.90)
+    # 5 database logins + DocumentDB + the JWT signing key + the Redis AUTH token + the
+    # internal-API credentials of booking (caller), event and payment (called).
+    assert line(dev, "Secrets Manager secrets").monthly == pytest.approx(11 * 0.40)
     # notification long-polls 5 queues, booking 1: 6 polls every 20 s all month.
     polls = line(dev, "SQS long polling")
     assert polls.quantity == pytest.approx(6 * H * 3600 / 20 / 1e6)
@@ -101,7 +103,7 @@ def test_dev_monthly_items(platform, prices) -> None:  # type: ignore[no-untyped
 def test_dev_total_is_the_sum_of_its_lines(platform, prices) -> None:  # type: ignore[no-untyped-def]
     dev = estimate(platform, prices, "dev")
     assert dev.total == pytest.approx(sum(item.quantity * item.unit_price for item in dev.lines))
-    assert dev.total == pytest.approx(515.67, abs=0.01)
+    assert dev.total == pytest.approx(576.35, abs=0.01)
 
 
 def test_usage_lines_follow_overrides(platform, prices) -> None:  # type: ignore[no-untyped-def]
@@ -113,13 +115,13 @@ def test_usage_lines_follow_overrides(platform, prices) -> None:  # type: ignore
 
 
 def test_rds_backup_beyond_free_storage(platform, prices) -> None:  # type: ignore[no-untyped-def]
-    # 4 databases x 20 GB used, 7 days kept with 50%/day change: 4 x 20 x (1 + 0.5 x 6)
-    # = 320 GB of backups against 4 x 100 GB free -> nothing; raise the change rate to 100%:
-    # 4 x 20 x 7 = 560 GB -> 160 GB billable.
+    # 5 databases x 20 GB used, 7 days kept with 50%/day change: 5 x 20 x (1 + 0.5 x 6)
+    # = 400 GB of backups against 5 x 100 GB free -> nothing; raise the change rate to 100%:
+    # 5 x 20 x 7 = 700 GB -> 200 GB billable.
     prod = estimate(platform, prices, "prod", "rds_used_gb=20", "rds_daily_change=1")
     backup = line(prod, "RDS backup storage beyond free")
-    assert backup.quantity == pytest.approx(160)
-    assert backup.monthly == pytest.approx(160 * 0.095)
+    assert backup.quantity == pytest.approx(200)
+    assert backup.monthly == pytest.approx(200 * 0.095)
 
 
 @pytest.mark.parametrize(
@@ -143,8 +145,8 @@ def test_prod_costs_more_than_dev_for_the_ha_items(platform, prices, component) 
 def test_prod_ha_figures(platform, prices) -> None:  # type: ignore[no-untyped-def]
     prod = estimate(platform, prices, "prod")
     # Multi-AZ doubles instance hours and storage; 100 GB each.
-    assert line(prod, "RDS PostgreSQL db.t3.medium").quantity == 4 * 2 * H
-    assert line(prod, "RDS storage (gp3)").quantity == 4 * 2 * 100
+    assert line(prod, "RDS PostgreSQL db.t3.medium").quantity == 5 * 2 * H
+    assert line(prod, "RDS storage (gp3)").quantity == 5 * 2 * 100
     assert line(prod, "DocumentDB db.t3.medium").quantity == 3 * H
     assert line(prod, "ElastiCache Redis cache.t3.micro").quantity == 2 * H
     # the autoscaling minimum (2 tasks per service) is what always runs
@@ -175,8 +177,8 @@ def test_instance_class_and_counts_from_settings_change_the_report(prices) -> No
     dev = estimate(changed, prices, "dev")
     rds = line(dev, "RDS PostgreSQL db.t4g.medium")
     assert rds.price_key == "rds.postgres.db.t4g.medium"
-    assert rds.monthly == pytest.approx(4 * H * 0.0691)
-    assert line(dev, "RDS storage (gp3)").quantity == 4 * 50
+    assert rds.monthly == pytest.approx(5 * H * 0.0691)
+    assert line(dev, "RDS storage (gp3)").quantity == 5 * 50
     # 2 tasks of each service; auth at 0.5 vCPU, the other four at 0.25.
     assert line(dev, "Fargate vCPU").quantity == pytest.approx(2 * (0.5 + 4 * 0.25) * H)
     assert line(dev, "Interface endpoint hours").quantity == 2 * 2 * H

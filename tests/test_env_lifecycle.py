@@ -25,6 +25,7 @@ from eventctl.adapters.aws.clients import AwsTarget
 from eventctl.adapters.terraform import Interrupted
 from eventctl.cli import env_lifecycle
 from eventctl.core import lifecycle
+from eventctl.core.signing_key import signing_key_secret
 from eventctl.core.state_backend import connect
 from eventctl.platform import build_platform
 from tests.lifecycle_support import (
@@ -38,6 +39,7 @@ from tests.lifecycle_support import (
 )
 
 Run = Callable[..., Any]
+SIGNING_KEY_SECRET = signing_key_secret(build_platform(), "dev")
 
 
 class Lab:
@@ -85,6 +87,11 @@ def lab(
         monkeypatch.setenv(name, value)
     result = run_cli("env", "bootstrap", "dev", "--yes", env=aws_environ(moto_server))
     assert result.exit_code == 0, result
+    # What the real root's security module creates: the signing key's secret, without a value.
+    for env in ("dev", "prod"):
+        moto_server.client("secretsmanager").create_secret(
+            Name=signing_key_secret(build_platform(), env)
+        )
     return Lab(run_cli, moto_server, root, tmp_path)
 
 
@@ -178,6 +185,37 @@ def test_up_applies_and_the_state_lands_under_the_env_key(lab: Lab) -> None:
     assert f'bucket = "{BUCKET}"' in backend_file.read_text()
 
 
+def test_up_stores_the_token_signing_key_once(lab: Lab) -> None:
+    """The Terraform leaves the key's secret empty; `up` stores an RSA key the auth service
+    loads, says so on stderr only, and a second `up` keeps it."""
+    from services.auth.keys import SigningKeys
+
+    secrets = lab.moto.client("secretsmanager")
+    first = lab.run("env", "up", "dev", "--yes")
+    assert first.exit_code == 0, first
+    assert f"stored a new token signing key in {SIGNING_KEY_SECRET}" in first.stderr
+    pem = secrets.get_secret_value(SecretId=SIGNING_KEY_SECRET)["SecretString"]
+    assert pem.startswith("-----BEGIN PRIVATE KEY-----")
+    assert pem not in first.stdout + first.stderr
+    keys = SigningKeys.load(pem, [], allow_ephemeral=False)
+    assert keys.jwks()["keys"][0]["kty"] == "RSA"
+    again = lab.run("env", "up", "dev", "--yes")
+    assert again.exit_code == 0, again
+    assert "signing key" not in again.stderr
+    assert secrets.get_secret_value(SecretId=SIGNING_KEY_SECRET)["SecretString"] == pem
+    assert len(secrets.list_secret_version_ids(SecretId=SIGNING_KEY_SECRET)["Versions"]) == 1
+
+
+def test_up_without_the_signing_key_secret_says_what_creates_it(lab: Lab) -> None:
+    lab.moto.client("secretsmanager").delete_secret(
+        SecretId=SIGNING_KEY_SECRET, ForceDeleteWithoutRecovery=True
+    )
+    result = lab.run("env", "up", "dev", "--yes")
+    assert result.exit_code == 1
+    assert f"the token signing key's secret {SIGNING_KEY_SECRET} does not exist" in result.stderr
+    assert "module security" in result.stderr
+
+
 def test_up_applies_exactly_the_saved_plan(lab: Lab, tmp_path: Path) -> None:
     saved = tmp_path / "dev.tfplan"
     planned = lab.run("env", "plan", "dev", "--out", str(saved))
@@ -233,6 +271,7 @@ def test_up_creates_a_missing_backend_after_asking(
     run_cli: Run, moto_server: Any, terraform_bin: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(env_lifecycle, "root_factory", TestRoot())
+    moto_server.client("secretsmanager").create_secret(Name=SIGNING_KEY_SECRET)
     result = run_cli("env", "up", "dev", "--yes", env=aws_environ(moto_server))
     assert result.exit_code == 0, result
     assert f"created S3 bucket {BUCKET}" in result.stderr

@@ -12,11 +12,16 @@ from eventctl.platform.model import Secret
 def test_secrets_follow_the_seed() -> None:
     platform = build_platform()
     names = [secret.name for secret in platform.secrets]
-    # one login per PostgreSQL database, the DocumentDB login and the JWT signing key
+    # one login per PostgreSQL database, the DocumentDB login, the JWT signing key, the Redis
+    # AUTH token, and the internal-API credentials of each service that calls or is called
     assert names == [
         *(f"{database.name}-credentials" for database in platform.databases),
         "docdb-credentials",
         "jwt-signing-key",
+        "redis-auth-token",
+        "event-service-credentials",
+        "booking-service-credentials",
+        "payment-service-credentials",
     ]
 
 

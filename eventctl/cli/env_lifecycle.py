@@ -353,7 +353,8 @@ def up(
 
     dev/prod: check the state backend, plan, confirm (dev: y/N; prod: type the name).
 
-    Then apply exactly the saved plan file, with progress, and print the outputs.
+    Then apply exactly the saved plan file, with progress, store the token signing key if its
+    secret is still empty, and print the outputs.
 
     prod runs unattended only with --yes --confirm prod.
 
@@ -406,7 +407,19 @@ def up(
             confirm=confirm,
         )
         applied = _apply(cli, workspace, planned, lock_timeout, "apply")
+    _ensure_signing_key(cli, env, endpoint_url)
     _finish(cli, workspace, planned, applied, json_output=json_output)
+
+
+def _ensure_signing_key(cli: App, env: str, endpoint_url: str | None) -> None:
+    """The Terraform leaves the token signing key's secret empty; fill it once."""
+    from eventctl.adapters.aws.secretsmanager import SecretsManager
+    from eventctl.core.signing_key import ensure_signing_key
+
+    store = SecretsManager(_target(cli, endpoint_url).client("secretsmanager"))
+    result = ensure_signing_key(store, cli.platform, env)
+    if result.created:
+        cli.err.print(f"stored a new token signing key in {result.secret}", highlight=False)
 
 
 def _bootstrap_check(cli: App, env: str, connection: Connection, *, yes: bool) -> None:

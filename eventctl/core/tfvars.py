@@ -60,6 +60,7 @@ def terraform_variables(platform: Platform, env: str) -> dict[str, Any]:
     assert profile.network and profile.rds and profile.docdb and profile.redis
     variables: dict[str, Any] = {
         "project": platform.project,
+        "domain": platform.domain,
         "environment": profile.name,
         "region": platform.region,
         "name_prefix": names.prefix,
@@ -125,6 +126,11 @@ def terraform_variables(platform: Platform, env: str) -> dict[str, Any]:
         "secrets": {
             "jwt_signing_key": names.secret("jwt-signing-key"),
             "redis_auth_token": names.secret("redis-auth-token"),
+            "service_credentials": {
+                s.name: names.secret(s.credentials_secret)
+                for s in platform.services
+                if s.calls or platform.callers_of(s)
+            },
         },
         "secret_recovery_days": profile.secret_recovery_days,
         "ecr_repositories": {s.name: names.ecr_repository(s) for s in platform.services},
@@ -185,6 +191,8 @@ def _services(platform: Platform, profile: EnvironmentProfile) -> dict[str, Any]
             "publishes_queues": list(service.publishes_queues),
             "publishes_topics": list(service.publishes_topics),
             "consumes": list(service.consumes),
+            "calls": list(service.calls),
+            "issues_tokens": service.issues_tokens,
             "uploads_prefix": (
                 names.uploads_prefix(service) if "s3" in service.permissions else None
             ),
@@ -264,7 +272,11 @@ def named_resources(variables: dict[str, Any]) -> list[NamedResource]:
             NamedResource("RDS instance", d["identifier"]),
             NamedResource("parameter group", d["identifier"]),
         ]
-    found += [NamedResource("secret", name) for name in v["secrets"].values()]
+    secrets = v["secrets"]
+    found += [
+        NamedResource("secret", secrets[key]) for key in ("jwt_signing_key", "redis_auth_token")
+    ]
+    found += [NamedResource("secret", name) for name in secrets["service_credentials"].values()]
     found += [
         NamedResource("CloudWatch alarm", a["name"]) for a in v["observability"]["alarms"].values()
     ]

@@ -16,6 +16,7 @@ SERVICES: tuple[Service, ...] = (
         path_prefix="/api/auth",
         database="auth-db",
         image_name="auth-svc",
+        issues_tokens=True,
         permissions=("ses", "s3", "sqs"),
         publishes_queues=("user-registration", "user-login"),
     ),
@@ -41,6 +42,7 @@ SERVICES: tuple[Service, ...] = (
         publishes_topics=("booking-confirmed", "notification-trigger"),
         publishes_queues=("booking-created", "booking-cancelled"),
         consumes=("event-updated",),
+        calls=("event", "payment"),
     ),
     Service(
         name="payment",
@@ -57,7 +59,7 @@ SERVICES: tuple[Service, ...] = (
         title="Notification Service",
         port=8085,
         path_prefix="/api/notifications",
-        database=None,
+        database="notification-db",
         image_name="notif-svc",
         permissions=("ses", "sns", "sqs"),
         consumes=(
@@ -122,6 +124,9 @@ DATABASES: tuple[Database, ...] = (
     Database(name="event-db", db_name="events"),
     Database(name="booking-db", db_name="bookings"),
     Database(name="payment-db", db_name="payments"),
+    # Not in the seed's drawing: the notification service keeps its message inbox and the
+    # history of what it sent (docs/decisions.md, "Service configuration contract").
+    Database(name="notification-db", db_name="notifications"),
 )
 
 ALARMS: tuple[Alarm, ...] = (
@@ -201,5 +206,15 @@ SECRETS: tuple[Secret, ...] = (
         for database in DATABASES
     ),
     Secret(name="docdb-credentials", purpose="DocumentDB master login"),
-    Secret(name="jwt-signing-key", purpose="the auth service's JWT signing keys"),
+    Secret(name="jwt-signing-key", purpose="the auth service's JWT signing key (RSA, PEM)"),
+    Secret(name="redis-auth-token", purpose="the Redis AUTH token"),
+    *(
+        Secret(
+            name=service.credentials_secret,
+            purpose=f"internal-API credentials of the {service.name} service: its own "
+            "(for the services it calls) and its callers' (for its internal API)",
+        )
+        for service in SERVICES
+        if service.calls or any(service.name in other.calls for other in SERVICES)
+    ),
 )

@@ -59,6 +59,12 @@ class Service(Frozen):
     publishes_queues: tuple[str, ...] = ()
     publishes_topics: tuple[str, ...] = ()
     consumes: tuple[str, ...] = Field(default=(), description="SQS queues it long-polls")
+    calls: tuple[str, ...] = Field(
+        default=(), description="services whose internal API it calls (with its credential)"
+    )
+    issues_tokens: bool = Field(
+        default=False, description="signs the access tokens (holds the JWT private key)"
+    )
     health_path: str = Field(default="/healthz", description="liveness: the process answers")
     ready_path: str = Field(
         default="/readyz", description="readiness: the process can reach its database"
@@ -75,6 +81,11 @@ class Service(Frozen):
     def full_name(self) -> str:
         """The seed's name for it: 'auth-service'."""
         return f"{self.name}-service"
+
+    @property
+    def credentials_secret(self) -> str:
+        """Short name of its internal-API credentials secret: 'booking-service-credentials'."""
+        return f"{self.full_name}-credentials"
 
     @property
     def path_pattern(self) -> str:
@@ -109,7 +120,7 @@ class Topic(Frozen):
 
 
 class Database(Frozen):
-    """A PostgreSQL database (one RDS instance each, as the seed draws it)."""
+    """A PostgreSQL database (one RDS instance each, as the seed draws it for four of them)."""
 
     name: Name = Field(description="the seed's name, e.g. 'auth-db'")
     db_name: str = Field(description="the database name inside PostgreSQL, e.g. 'auth'")
@@ -475,6 +486,15 @@ class Platform(Frozen):
         if name not in self.environments:
             raise UnknownNameError("environment", name, list(self.environments))
         return self.environments[name]
+
+    def callers_of(self, service: Service) -> tuple[Service, ...]:
+        """The services that call `service`'s internal API."""
+        return tuple(s for s in self.services if service.name in s.calls)
+
+    @property
+    def token_issuer(self) -> Service:
+        """The service that signs access tokens and publishes their keys."""
+        return next(s for s in self.services if s.issues_tokens)
 
     def consumer_of(self, queue: str) -> Service | None:
         """The service that long-polls `queue`, if any."""

@@ -27,6 +27,7 @@ def validate_platform(platform: Platform) -> None:
     _unique("database", (s.database for s in platform.services if s.database))
     _unique("secret name", (s.name for s in platform.secrets))
     _check_databases(platform)
+    _check_calls(platform)
     _check_messaging(platform)
     for service in platform.services:
         _check_permissions(service)
@@ -47,6 +48,23 @@ def _check_databases(platform: Platform) -> None:
                 f"service {service.name!r}: unknown database {service.database!r} "
                 f"(known: {', '.join(sorted(known))})"
             )
+
+
+def _check_calls(platform: Platform) -> None:
+    known = [s.name for s in platform.services]
+    for service in platform.services:
+        for callee in service.calls:
+            if callee == service.name or callee not in known:
+                raise ValueError(
+                    f"service {service.name!r}: calls {callee!r}, which is not another service "
+                    f"(known: {', '.join(known)})"
+                )
+    issuers = [s.name for s in platform.services if s.issues_tokens]
+    if len(issuers) != 1:
+        raise ValueError(
+            f"exactly one service must issue access tokens (issues_tokens); found "
+            f"{', '.join(issuers) or 'none'}"
+        )
 
 
 def _check_messaging(platform: Platform) -> None:

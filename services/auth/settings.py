@@ -6,7 +6,8 @@ from typing import ClassVar
 
 from pydantic import Field, SecretStr
 
-from services.kit.settings import ServiceSettings
+from eventctl.platform import Platform
+from services.kit.settings import Need, ServiceSettings
 
 
 class AuthSettings(ServiceSettings):
@@ -30,3 +31,10 @@ class AuthSettings(ServiceSettings):
     argon2_time_cost: int = Field(default=3, ge=1, description="argon2id passes")
     argon2_memory_kib: int = Field(default=65536, ge=8, description="argon2id memory")
     argon2_parallelism: int = Field(default=4, ge=1, description="argon2id lanes")
+
+    @classmethod
+    def aws_needs(cls, platform: Platform) -> tuple[Need, ...]:
+        needs = super().aws_needs(platform)
+        if platform.service(cls.service_name).issues_tokens:
+            needs = (*needs, Need.one("jwt_private_key"))
+        return needs

@@ -129,6 +129,7 @@ def build_app(
     """
     overrides = overrides or Overrides()
     platform = settings.platform()
+    settings.check_aws_needs(platform)
     service = settings.service(platform)
     app_routes: list[BaseRoute] = [
         *_operations_routes(service),
@@ -226,10 +227,9 @@ async def _open_kit(
     )
     stack.push_async_callback(db.close)
     store: Store
-    if settings.redis_url is not None:
-        store = RedisStore(
-            settings.redis_url.get_secret_value(), settings.resolved_redis_prefix(platform)
-        )
+    redis_url = settings.resolved_redis_url()
+    if redis_url is not None:
+        store = RedisStore(redis_url, settings.resolved_redis_prefix(platform))
     else:
         store = MemoryStore()
     stack.push_async_callback(store.close)
@@ -254,14 +254,11 @@ async def _open_kit(
             max_backoff_seconds=settings.outbox_max_backoff_seconds,
         )
         outbox_.relay = relay
+    mongo_url = settings.resolved_audit_mongo_url()
     if overrides.mongo_collection is not None:
         sink: Any = MongoSink(overrides.mongo_collection)
-    elif settings.audit_mongo_url is not None:
-        sink = MongoSink(
-            mongo_collection(
-                settings.audit_mongo_url.get_secret_value(), settings.audit_mongo_database
-            )
-        )
+    elif mongo_url is not None:
+        sink = MongoSink(mongo_collection(mongo_url, settings.audit_mongo_database))
     else:
         sink = TableSink(db)
     kit = Kit(

@@ -3,18 +3,68 @@
 In AWS the task definition injects these (secrets from Secrets Manager); locally `eventctl env up
 local` or the shell sets them. Names of queues, topics, databases and paths are never settings:
 they come from the platform model.
+
+Connections can be given whole (`DATABASE_URL`, `REDIS_URL`, `AUDIT_MONGO_URL`: the local runtime
+and the shell) or in the parts ECS can inject (`DB_HOST` ... `DB_PASSWORD` from the RDS-managed
+secret, `REDIS_HOST` ... `REDIS_AUTH_TOKEN`, `DOCDB_HOST` ... `DOCDB_PASSWORD`): the settings
+assemble the URL. `aws_needs()` says which values a service must be given in AWS; the service
+refuses to start there without them, and a test checks the rendered task definitions against it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
+from urllib.parse import quote, quote_plus
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from eventctl.platform import Platform, Service, build_platform
 from eventctl.platform.model import Names
+
+
+class MissingSettings(ValueError):
+    """Values a service needs outside the local environment were not given."""
+
+
+@dataclass(frozen=True)
+class Need:
+    """A value a service must be given in AWS: any one of `options`, each a set of settings
+    (field names) given together."""
+
+    what: str
+    options: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def one(cls, field: str) -> Need:
+        return cls(field.upper(), ((field,),))
+
+    def met_by(self, given: Collection[str]) -> bool:
+        """Whether the settings (field names) in `given` satisfy this need."""
+        return any(all(name in given for name in option) for option in self.options)
+
+    def describe(self) -> str:
+        """'DATABASE_URL, or DB_HOST + DB_PORT + ...' for error messages."""
+        return ", or ".join(" + ".join(n.upper() for n in option) for option in self.options)
+
+
+# The connection settings that may stand in for a whole URL, as ECS injects them.
+DATABASE_PARTS = ("db_host", "db_port", "db_name", "db_username", "db_password")
+REDIS_PARTS = ("redis_host", "redis_port", "redis_tls", "redis_auth_token")
+DOCDB_PARTS = ("docdb_host", "docdb_port", "docdb_tls", "docdb_username", "docdb_password")
+# Settings every service needs in AWS: the names in the platform model, the web app's origin
+# behind CloudFront and the ALB in front.
+COMMON_AWS_SETTINGS = (
+    "environment",
+    "platform_project",
+    "platform_domain",
+    "aws_region",
+    "cors_origins",
+    "trusted_proxy_hops",
+)
 
 
 class ServiceSettings(BaseSettings):
@@ -41,6 +91,15 @@ class ServiceSettings(BaseSettings):
     database_url: SecretStr | None = Field(
         default=None, description="postgresql://...; None = SQLite file under data_dir"
     )
+    db_host: str | None = Field(
+        default=None,
+        description="PostgreSQL host; with DB_PORT, DB_NAME, DB_USERNAME and DB_PASSWORD it "
+        "stands in for DATABASE_URL (TLS required)",
+    )
+    db_port: int = Field(default=5432, ge=1, le=65535, description="PostgreSQL port")
+    db_name: str | None = Field(default=None, description="PostgreSQL database name")
+    db_username: str | None = Field(default=None, description="PostgreSQL user")
+    db_password: SecretStr | None = Field(default=None, description="PostgreSQL password")
     data_dir: Path = Field(
         default=Path(".eventctl/local/data"), description="where SQLite files live"
     )
@@ -58,6 +117,14 @@ class ServiceSettings(BaseSettings):
         "DB_POOL_SIZE (0 keeps a fixed pool: no connect/disconnect churn under steady load)",
     )
     redis_url: SecretStr | None = Field(default=None, description="None = in-process store")
+    redis_host: str | None = Field(
+        default=None,
+        description="Redis host; with REDIS_PORT, REDIS_TLS and REDIS_AUTH_TOKEN it stands in "
+        "for REDIS_URL",
+    )
+    redis_port: int = Field(default=6379, ge=1, le=65535, description="Redis port")
+    redis_tls: bool = Field(default=True, description="connect to Redis over TLS (rediss://)")
+    redis_auth_token: SecretStr | None = Field(default=None, description="Redis AUTH token")
     redis_prefix: str | None = Field(
         default=None, description="key prefix; default '<project>:<env>:<service>:'"
     )
@@ -67,6 +134,20 @@ class ServiceSettings(BaseSettings):
     audit_mongo_database: str = Field(
         default="audit", description="database of the audit collection"
     )
+    docdb_host: str | None = Field(
+        default=None,
+        description="DocumentDB cluster endpoint; with DOCDB_PORT, DOCDB_TLS, DOCDB_USERNAME and "
+        "DOCDB_PASSWORD it stands in for AUDIT_MONGO_URL",
+    )
+    docdb_port: int = Field(default=27017, ge=1, le=65535, description="DocumentDB port")
+    docdb_tls: bool = Field(default=True, description="connect to DocumentDB over TLS")
+    docdb_ca_file: Path | None = Field(
+        default=None,
+        description="CA bundle that signs the DocumentDB certificate (Amazon RDS global "
+        "bundle); None = the system's trust store",
+    )
+    docdb_username: str | None = Field(default=None, description="DocumentDB user")
+    docdb_password: SecretStr | None = Field(default=None, description="DocumentDB password")
     audit_flush_seconds: float = Field(default=0.5, gt=0, description="audit batch interval")
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
     trusted_proxy_hops: int = Field(
@@ -105,6 +186,11 @@ class ServiceSettings(BaseSettings):
     auth_jwks_url: str | None = Field(
         default=None, description="where the auth service publishes its keys; default from model"
     )
+    mail_from_domain: str | None = Field(
+        default=None,
+        description="the SES-verified domain mail is sent from (no-reply@<domain>); default: "
+        "the environment's DNS zone",
+    )
     service_tokens: dict[str, SecretStr] = Field(
         default_factory=dict,
         description="internal API callers this service accepts: {caller name: credential}",
@@ -117,12 +203,116 @@ class ServiceSettings(BaseSettings):
         default=None,
         description="this service's own credential for other services' internal APIs",
     )
+    ecs_container_metadata_uri_v4: str | None = Field(
+        default=None,
+        description="set by ECS in every task (never by hand): a task whose ENVIRONMENT is "
+        "missing or 'local' refuses to start",
+    )
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, description="larger bodies get 413")
     service_urls: dict[str, str] = Field(
         default_factory=dict,
         description="base URLs of other services, {name: url}; default: loopback and the "
         "model's port locally, the Cloud Map name in AWS",
     )
+
+    # -- what AWS must provide ---------------------------------------------------------------
+
+    @classmethod
+    def aws_needs(cls, platform: Platform) -> tuple[Need, ...]:
+        """The values this service must be given outside the local environment.
+
+        Subclasses add their own (the auth service its signing key). Each need names settings
+        fields; the variable is the field name in upper case.
+        """
+        service = platform.service(cls.service_name)
+        needs = [Need.one(name) for name in COMMON_AWS_SETTINGS]
+        needs.append(Need("Redis", (("redis_url",), REDIS_PARTS)))
+        needs.append(Need("the audit store", (("audit_mongo_url",), DOCDB_PARTS)))
+        if service.database is not None:
+            needs.append(Need("the database", (("database_url",), DATABASE_PARTS)))
+        if service.publishes_topics:
+            # Topic ARNs are built, not looked up: the task role may not list topics.
+            needs.append(Need.one("aws_account_id"))
+        if "ses" in service.permissions:
+            needs.append(Need.one("mail_from_domain"))
+        if service.calls:
+            needs.append(Need.one("service_token"))
+        if platform.callers_of(service):
+            needs.append(Need.one("service_tokens"))
+        return tuple(needs)
+
+    @classmethod
+    def secret_fields(cls) -> tuple[str, ...]:
+        """Fields whose values are secrets: never in a plain environment variable in AWS."""
+        return tuple(
+            name for name, field in cls.model_fields.items() if _holds_secret(field.annotation)
+        )
+
+    def check_aws_needs(self, platform: Platform) -> None:
+        """Raise MissingSettings naming every unmet need, outside the local environment."""
+        if platform.environment(self.environment).kind == "local":
+            if self.ecs_container_metadata_uri_v4 is not None:
+                raise MissingSettings(
+                    f"the {self.service_name} service runs in an ECS task but ENVIRONMENT is "
+                    f"{'missing' if 'environment' not in self.model_fields_set else 'local'}: "
+                    "the task definition must name the AWS environment"
+                )
+            return
+        unmet = [
+            need for need in self.aws_needs(platform) if not need.met_by(self.model_fields_set)
+        ]
+        if unmet:
+            raise MissingSettings(
+                f"the {self.service_name} service in {self.environment!r} is missing "
+                + "; ".join(need.describe() for need in unmet)
+                + " (the ECS task definition provides them)"
+            )
+
+    # -- connections ------------------------------------------------------------------------
+
+    def resolved_redis_url(self) -> str | None:
+        """REDIS_URL, or the URL the REDIS_* parts make; None = the in-process store."""
+        if self.redis_url is not None:
+            return self.redis_url.get_secret_value()
+        if self.redis_host is None:
+            return None
+        scheme = "rediss" if self.redis_tls else "redis"
+        token = self.redis_auth_token.get_secret_value() if self.redis_auth_token else ""
+        auth = f":{quote(token, safe='')}@" if token else ""
+        return f"{scheme}://{auth}{self.redis_host}:{self.redis_port}/0"
+
+    def resolved_audit_mongo_url(self) -> str | None:
+        """AUDIT_MONGO_URL, or the DocumentDB URL the DOCDB_* parts make; None = the table."""
+        if self.audit_mongo_url is not None:
+            return self.audit_mongo_url.get_secret_value()
+        if self.docdb_host is None:
+            return None
+        user = quote_plus(self.docdb_username or "")
+        password = quote_plus(self.docdb_password.get_secret_value() if self.docdb_password else "")
+        auth = f"{user}:{password}@" if user else ""
+        # DocumentDB: a replica set named rs0, no retryable writes.
+        options = ["replicaSet=rs0", "readPreference=secondaryPreferred", "retryWrites=false"]
+        if self.docdb_tls:
+            options.insert(0, "tls=true")
+            if self.docdb_ca_file is not None:
+                options.insert(1, f"tlsCAFile={quote_plus(str(self.docdb_ca_file))}")
+        return f"mongodb://{auth}{self.docdb_host}:{self.docdb_port}/?{'&'.join(options)}"
+
+    def _database_url_from_parts(self) -> str | None:
+        if self.db_host is None:
+            return None
+        from sqlalchemy.engine import URL
+
+        url = URL.create(
+            "postgresql",
+            username=self.db_username,
+            password=self.db_password.get_secret_value() if self.db_password else None,
+            host=self.db_host,
+            port=self.db_port,
+            database=self.db_name,
+            query={"ssl": "require"},  # RDS forces TLS (rds.force_ssl)
+        )
+        return url.render_as_string(hide_password=False)
 
     # -- derived from the platform model -------------------------------------------------
 
@@ -139,9 +329,12 @@ class ServiceSettings(BaseSettings):
         return platform.names(self.environment)
 
     def resolved_database_url(self, platform: Platform) -> str:
-        """DATABASE_URL with an async driver, or the service's SQLite file."""
+        """DATABASE_URL, the URL the DB_* parts make, or the service's SQLite file."""
         if self.database_url is not None:
             return self.database_url.get_secret_value()
+        from_parts = self._database_url_from_parts()
+        if from_parts is not None:
+            return from_parts
         database = self.service(platform).database
         if database is None:
             raise ValueError(f"service {self.service_name!r} owns no database")
@@ -155,8 +348,8 @@ class ServiceSettings(BaseSettings):
 
     def token_issuer(self, platform: Platform) -> str:
         """`iss` of access tokens: the auth service's public base URL."""
-        auth = platform.service("auth")
-        return f"https://{self.names(platform).api_host}{auth.path_prefix}"
+        issuer = platform.token_issuer
+        return f"https://{self.names(platform).api_host}{issuer.path_prefix}"
 
     def token_audience(self, platform: Platform) -> str:
         """`aud` of access tokens: the environment, so a dev token never works in prod."""
@@ -178,8 +371,10 @@ class ServiceSettings(BaseSettings):
         """The auth service's JWKS."""
         if self.auth_jwks_url:
             return self.auth_jwks_url
-        auth = platform.service("auth")
-        return f"{self.service_url(platform, 'auth')}{auth.path_prefix}/.well-known/jwks.json"
+        issuer = platform.token_issuer
+        return (
+            f"{self.service_url(platform, issuer.name)}{issuer.path_prefix}/.well-known/jwks.json"
+        )
 
     def allowed_origins(self, platform: Platform) -> list[str]:
         """The web app's origin(s): the local gateway, or https://www.<zone> in AWS."""
@@ -196,3 +391,10 @@ class ServiceSettings(BaseSettings):
         if self.service_token is None:
             raise ValueError("SERVICE_TOKEN is not set: this service cannot call internal APIs")
         return {"X-Service-Token": self.service_token.get_secret_value()}
+
+
+def _holds_secret(annotation: Any) -> bool:
+    """Whether a field's type is, or contains, SecretStr (`SecretStr | None`, dict values)."""
+    if annotation is SecretStr:
+        return True
+    return any(_holds_secret(arg) for arg in getattr(annotation, "__args__", ()))

@@ -4,11 +4,12 @@
 module "security" {
   source = "./modules/security"
 
-  name_prefix             = var.name_prefix
-  region                  = var.region
-  secrets                 = var.secrets
-  secret_recovery_days    = var.secret_recovery_days
-  jwt_signing_key_version = var.jwt_signing_key_version
+  name_prefix                 = var.name_prefix
+  region                      = var.region
+  secrets                     = var.secrets
+  services                    = var.services
+  secret_recovery_days        = var.secret_recovery_days
+  service_credentials_version = var.service_credentials_version
 }
 
 module "network" {
@@ -105,11 +106,29 @@ module "frontend" {
   certificate_arn = module.dns.web_certificate_arn
 }
 
+module "service_config" {
+  source = "./modules/service_config"
+
+  project                 = var.project
+  domain                  = var.domain
+  environment             = var.environment
+  region                  = var.region
+  account_id              = module.security.account_id
+  web_host                = var.dns.web_host
+  mail_domain             = var.dns.zone
+  services                = var.services
+  databases               = module.data.databases
+  document_store          = merge(module.data.document_store, { tls = var.document_store.tls_required })
+  cache                   = module.data.cache
+  jwt_secret_arn          = module.security.jwt_secret_arn
+  redis_secret_arn        = module.security.redis_auth_token_secret_arn
+  credentials_secret_arns = module.security.credentials_secret_arns
+}
+
 module "ecs" {
   source = "./modules/ecs"
 
   name_prefix           = var.name_prefix
-  environment           = var.environment
   region                = var.region
   cluster_name          = var.cluster_name
   cloud_map_namespace   = var.cloud_map_namespace
@@ -127,18 +146,13 @@ module "ecs" {
   image_tags            = var.image_tags
   default_image_tag     = var.default_image_tag
   target_group_arns     = module.alb.target_group_arns
-  queue_urls            = module.messaging.queue_urls
   queue_arns            = module.messaging.queue_arns
   topic_arns            = module.messaging.topic_arns
-  assets_bucket         = module.frontend.bucket_name
   assets_bucket_arn     = module.frontend.bucket_arn
-  mail_domain           = var.dns.zone
   ses_identity_arn      = module.dns.ses_identity_arn
-  databases             = module.data.databases
-  document_store        = module.data.document_store
-  cache                 = module.data.cache
-  jwt_secret_arn        = module.security.jwt_secret_arn
-  redis_secret_arn      = module.security.redis_auth_token_secret_arn
+  container_environment = module.service_config.environment
+  container_secrets     = module.service_config.secrets
+  task_secret_arns      = module.service_config.secret_arns
 }
 
 module "observability" {

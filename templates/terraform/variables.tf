@@ -11,6 +11,11 @@ variable "environment" {
   type        = string
 }
 
+variable "domain" {
+  description = "The platform's domain; the environment's zone is under it."
+  type        = string
+}
+
 variable "region" {
   description = "AWS region of everything except the CloudFront certificate."
   type        = string
@@ -90,6 +95,8 @@ variable "services" {
     publishes_queues  = list(string)
     publishes_topics  = list(string)
     consumes          = list(string)
+    calls             = list(string)
+    issues_tokens     = bool
     uploads_prefix    = string
   }))
 }
@@ -187,10 +194,11 @@ variable "cache" {
 }
 
 variable "secrets" {
-  description = "Secrets Manager names of the generated secrets."
+  description = "Secrets Manager names: JWT signing key, Redis AUTH token, internal-API credentials per service."
   type = object({
-    jwt_signing_key  = string
-    redis_auth_token = string
+    jwt_signing_key     = string
+    redis_auth_token    = string
+    service_credentials = map(string)
   })
 }
 
@@ -253,8 +261,8 @@ variable "default_image_tag" {
   default     = "bootstrap"
 }
 
-variable "jwt_signing_key_version" {
-  description = "Bump to generate a new JWT signing key (the old one is replaced at once)."
+variable "service_credentials_version" {
+  description = "Bump to generate new internal-API credentials for every service at once (then redeploy them all)."
   type        = number
   default     = 1
 }

@@ -27,7 +27,10 @@ MODULES = (
     "observability",
     "frontend",
     "dns",
+    "service_config",
 )
+# Modules of pure expressions: no provider, no resources.
+PURE_MODULES = ("service_config",)
 
 # Every box of the architecture, as the resource types that must exist in each environment.
 INVENTORY: dict[str, set[str]] = {
@@ -177,6 +180,11 @@ def test_provider_backend_and_versions(rendered: dict[str, Path], env: str) -> N
     assert set(locals_) == {"Project", "Environment", "ManagedBy"}
     for module in MODULES:
         module_tf = tree[f"modules/{module}/versions.tf"]["terraform"][0]
+        assert module_tf["required_version"] == ">= 1.11"
+        if module in PURE_MODULES:
+            assert "required_providers" not in module_tf, module
+            assert not list(blocks(tree[f"modules/{module}/main.tf"], "resource")), module
+            continue
         assert module_tf["required_providers"][0]["aws"]["version"] == "~> 6.0"
 
 
@@ -449,21 +457,16 @@ def test_user_overrides_reach_the_variables(tmp_path: Path) -> None:
 
 
 def test_credentials_reach_containers_as_secrets_only(rendered: dict[str, Path]) -> None:
+    """The task definitions take their environment and secrets from module service_config
+    (whose values tests/core/test_service_contract.py checks against the services' settings)."""
     text = (rendered["prod"] / "modules/ecs/main.tf").read_text()
-    environment = text[text.index("  environment = {") : text.index("  # Secrets injected")]
-    secrets = text[text.index("  secrets = {") : text.index("  secret_arns = ")]
-    for word in ("PASSWORD", "TOKEN", "SIGNING_KEY", "USERNAME"):
-        assert word not in environment, word
-    for name in (
-        "JWT_SIGNING_KEY",
-        "REDIS_AUTH_TOKEN",
-        "DB_USERNAME",
-        "DB_PASSWORD",
-        "DOCDB_USERNAME",
-        "DOCDB_PASSWORD",
-    ):
-        assert f"{name} " in secrets or f"{name}=" in secrets, name
-    assert "valueFrom = local.secrets[each.key][key]" in text
+    assert "value = var.container_environment[each.key][key]" in text
+    assert "valueFrom = var.container_secrets[each.key][key]" in text
+    root = parse_tree(rendered["prod"])["main.tf"]
+    ecs = next(entry["ecs"] for entry in root["module"] if "ecs" in entry)
+    assert ecs["container_environment"] == "${module.service_config.environment}"
+    assert ecs["container_secrets"] == "${module.service_config.secrets}"
+    assert ecs["task_secret_arns"] == "${module.service_config.secret_arns}"
     # the databases keep their own master passwords in Secrets Manager
     data = parse_tree(rendered["prod"])["modules/data/main.tf"]
     for type_, name in (("aws_db_instance", "this"), ("aws_docdb_cluster", "this")):

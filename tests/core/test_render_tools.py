@@ -133,7 +133,9 @@ def test_plan_creates_the_whole_inventory(
         "aws_sns_topic": len(topics) + 1,  # + alerts
         "aws_sns_topic_subscription": subscriptions + 1,  # + the alert e-mail
         "aws_sqs_queue_policy": len({q for t in topics for q in t.subscribed_queues}),
-        "aws_secretsmanager_secret": 2,
+        # JWT signing key, Redis AUTH token, internal-API credentials per calling/called service
+        "aws_secretsmanager_secret": 2 + len(tfvars["secrets"]["service_credentials"]),
+        "aws_secretsmanager_secret_version": 1 + len(tfvars["secrets"]["service_credentials"]),
         "aws_kms_key": 1,
         "aws_cloudwatch_metric_alarm": len(tfvars["observability"]["alarms"]),
         "aws_cloudwatch_dashboard": 1,

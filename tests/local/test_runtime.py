@@ -350,3 +350,11 @@ def test_services_use_postgresql_and_redis_when_configured(
     assert "postgresql://" not in spec and "redis://" not in spec
     secrets_file = local_lab.data_dir / "secrets" / "auth.json"
     assert secrets_file.stat().st_mode & 0o777 == 0o600
+    # Internal-API credentials follow the model's calls, as in AWS: auth neither calls nor is
+    # called; event accepts its one caller.
+    auth_values = json.loads(secrets_file.read_text())
+    assert "JWT_PRIVATE_KEY" in auth_values and "DATABASE_URL" in auth_values
+    assert not {"SERVICE_TOKEN", "SERVICE_TOKENS"} & auth_values.keys()
+    event_values = json.loads((local_lab.data_dir / "secrets" / "event.json").read_text())
+    assert "SERVICE_TOKEN" not in event_values
+    assert list(json.loads(event_values["SERVICE_TOKENS"])) == ["booking"]

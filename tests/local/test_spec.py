@@ -142,7 +142,12 @@ def test_database_names_are_per_service_with_a_prefix() -> None:
     auth, event = PLATFORM.service("auth"), PLATFORM.service("event")
     assert database_name(PLATFORM, DataStores(), auth) == "event_planner_local_auth"
     assert database_name(PLATFORM, DataStores(database_prefix="t1_"), event) == "t1_events"
-    assert database_name(PLATFORM, DataStores(), PLATFORM.service("notification")) is None
+    notification = PLATFORM.service("notification")
+    assert database_name(PLATFORM, DataStores(), notification) == (
+        "event_planner_local_notifications"
+    )
+    without = notification.model_copy(update={"database": None})
+    assert database_name(PLATFORM, DataStores(), without) is None
 
 
 def test_local_port_overrides_are_checked() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -93,8 +94,13 @@ def test_seed_messaging_and_data() -> None:
     assert [t.name for t in platform.topics] == [
         "event-created", "booking-confirmed", "payment-processed", "notification-trigger",
     ]  # fmt: skip
+    # the seed's four, and the notification service's inbox and history
     assert [d.name for d in platform.databases] == ["auth-db", "event-db", "booking-db",
-                                                    "payment-db"]  # fmt: skip
+                                                    "payment-db", "notification-db"]  # fmt: skip
+    assert {s.name: s.database for s in platform.services} == {
+        "auth": "auth-db", "event": "event-db", "booking": "booking-db",
+        "payment": "payment-db", "notification": "notification-db",
+    }  # fmt: skip
     assert platform.document_store.port == 27017 and platform.document_store.tls_required
     assert platform.cache.port == 6379
 
@@ -355,3 +361,35 @@ def test_size_override_must_name_a_service() -> None:
         "environment 'dev': size override for unknown service 'billing'",
         lambda: platform_with(environments={"dev": odd}),
     )
+
+
+def test_internal_calls_and_the_token_issuer() -> None:
+    platform = build_platform()
+    assert {s.name: s.calls for s in platform.services if s.calls} == {
+        "booking": ("event", "payment")
+    }
+    assert [c.name for c in platform.callers_of(platform.service("payment"))] == ["booking"]
+    assert platform.token_issuer.name == "auth"
+    assert platform.service("booking").credentials_secret == "booking-service-credentials"
+    assert platform.names("dev").secret("booking-service-credentials") == (
+        "event-planner/dev/booking-service-credentials"
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"booking": {"calls": ("booking",)}}, "service 'booking': calls 'booking'"),
+        ({"booking": {"calls": ("billing",)}}, "calls 'billing', which is not another service"),
+        ({"event": {"issues_tokens": True}}, "found auth, event"),
+        ({"auth": {"issues_tokens": False}}, "found none"),
+    ],
+)
+def test_calls_and_token_issuer_are_validated(
+    change: dict[str, dict[str, object]], message: str
+) -> None:
+    platform = build_platform()
+    services = tuple(s.model_copy(update=change.get(s.name, {})) for s in platform.services)
+    fields = {**platform.model_dump(), "services": [s.model_dump() for s in services]}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Platform.model_validate(fields)

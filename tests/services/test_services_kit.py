@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -294,3 +295,63 @@ def test_a_service_may_publish_only_where_the_model_says() -> None:
     outbox = Outbox("auth", check=functools.partial(check_destination, platform.service("auth")))
     with pytest.raises(ValueError, match="does not publish to topic 'event-created'"):
         asyncio.run(outbox.add(None, "topic", "event-created", {}))  # type: ignore[arg-type]
+
+
+def test_connection_urls_are_assembled_from_the_parts_ecs_injects() -> None:
+    from sqlalchemy.engine import make_url
+
+    parts = EventSettings(
+        environment="dev",
+        db_host="db.internal",
+        db_port=5433,
+        db_name="events",
+        db_username="app_admin",
+        db_password="p@ss:w/rd%?",
+        redis_host="cache.internal",
+        redis_auth_token="t/k@n",
+        docdb_host="docdb.internal",
+        docdb_username="docdb_admin",
+        docdb_password="a&b=c",
+        docdb_ca_file="/etc/ssl/rds-global-bundle.pem",
+    )
+    url = make_url(parts.resolved_database_url(parts.platform()))
+    assert (url.host, url.port, url.database, url.username) == (
+        "db.internal",
+        5433,
+        "events",
+        "app_admin",
+    )
+    assert url.password == "p@ss:w/rd%?" and url.query == {"ssl": "require"}
+    assert parts.resolved_redis_url() == "rediss://:t%2Fk%40n@cache.internal:6379/0"
+    assert parts.resolved_audit_mongo_url() == (
+        "mongodb://docdb_admin:a%26b%3Dc@docdb.internal:27017/?tls=true"
+        "&tlsCAFile=%2Fetc%2Fssl%2Frds-global-bundle.pem&replicaSet=rs0"
+        "&readPreference=secondaryPreferred&retryWrites=false"
+    )
+    # whole URLs win over parts; nothing at all means SQLite and the in-process store
+    whole = EventSettings(redis_url="redis://127.0.0.1:6379/3", redis_host="ignored")
+    assert whole.resolved_redis_url() == "redis://127.0.0.1:6379/3"
+    bare = EventSettings()
+    assert bare.resolved_redis_url() is None and bare.resolved_audit_mongo_url() is None
+    assert bare.resolved_database_url(bare.platform()).startswith("sqlite+aiosqlite:///")
+
+
+def test_outside_local_a_service_names_every_missing_value() -> None:
+    from services.kit.settings import MissingSettings
+
+    platform = EventSettings().platform()
+    EventSettings(environment="local").check_aws_needs(platform)  # local needs nothing
+    with pytest.raises(MissingSettings) as caught:
+        EventSettings(environment="prod", redis_url="rediss://x").check_aws_needs(platform)
+    message = str(caught.value)
+    assert "the event service in 'prod' is missing" in message
+    for name in ("PLATFORM_PROJECT", "CORS_ORIGINS", "SERVICE_TOKENS", "DB_PASSWORD"):
+        assert name in message
+    assert "REDIS" not in message  # given whole
+    # event is called (by booking) but calls nobody, and does not sign tokens
+    assert re.search(r"\bSERVICE_TOKEN\b", message) is None
+    assert "JWT_PRIVATE_KEY" not in message
+    on_ecs = EventSettings(ecs_container_metadata_uri_v4="http://169.254.170.2/v4/x")
+    with pytest.raises(MissingSettings, match="runs in an ECS task but ENVIRONMENT is missing"):
+        on_ecs.check_aws_needs(platform)
+    assert set(EventSettings.secret_fields()) >= {"db_password", "service_tokens", "redis_url"}

@@ -56,6 +56,7 @@ SEED_DEV_ITEMS: tuple[SeedItem, ...] = (
     SeedItem("Data Transfer", "~$5-20/month", 5, 20, ("Data transfer to the internet",)),
 )
 SEED_DEV_TOTAL = (248.0, 268.0)
+SEED_RDS_INSTANCES = 4  # "RDS (4 x db.t3.medium)"
 SEED_DEV_TOTAL_QUOTED = "~$248-268/month"
 
 SEED_SAVINGS_CLAIMS = {
@@ -172,12 +173,19 @@ def _reason(label: str, dev: Estimate, computed: float) -> str:
     if label.startswith("RDS"):
         key = f"rds.postgres.{f['rds_instance_class']}"
         per = f["rds_instance_class"]
-        implied = 120 / (f["rds_instances"] * h)
+        implied = 120 / (SEED_RDS_INSTANCES * h)
+        extra = f["rds_instances"] - SEED_RDS_INSTANCES
+        more = (
+            f" The model has {extra} more database(s) than the seed draws (the notification "
+            "service's)."
+            if extra > 0
+            else ""
+        )
         return (
             f"{f['rds_instances']} instances x {h} h x ${price[key]}/h ({per}) = "
             f"${f['rds_instances'] * h * price[key]:.2f}, plus {f['rds_instances']} x "
             f"{f['rds_storage_gb']} GB storage the seed leaves out. The seed's $120 implies "
-            f"${implied:.3f}/h per instance, below any {per} price."
+            f"${implied:.3f}/h per instance, below any {per} price.{more}"
         )
     if label.startswith("DocumentDB"):
         key = f"docdb.{f['docdb_instance_class']}"

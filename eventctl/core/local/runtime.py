@@ -425,14 +425,18 @@ def _write_secrets(
         serialization.NoEncryption(),
     ).decode()
     write_private(paths.secrets / JWT_KEY_FILE, pem)
-    tokens = {s.name: secrets.token_urlsafe(32) for s in platform.services}
+    # As in AWS: a credential for each service that calls another (the model's `calls`), and
+    # each called service accepts exactly its callers'.
+    tokens = {s.name: secrets.token_urlsafe(32) for s in platform.services if s.calls}
     for name in services:
         service = platform.service(name)
-        values = {
-            "SERVICE_TOKEN": tokens[name],
-            "SERVICE_TOKENS": json.dumps({k: v for k, v in tokens.items() if k != name}),
-        }
-        if name == "auth":
+        values: dict[str, str] = {}
+        if service.calls:
+            values["SERVICE_TOKEN"] = tokens[name]
+        callers = platform.callers_of(service)
+        if callers:
+            values["SERVICE_TOKENS"] = json.dumps({c.name: tokens[c.name] for c in callers})
+        if service.issues_tokens:
             values["JWT_PRIVATE_KEY"] = pem
         database = database_name(platform, stores, service)
         if stores.postgres_url is not None and database is not None:

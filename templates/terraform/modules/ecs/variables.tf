@@ -3,13 +3,8 @@ variable "name_prefix" {
   type        = string
 }
 
-variable "environment" {
-  description = "Environment name, given to the containers."
-  type        = string
-}
-
 variable "region" {
-  description = "AWS region, given to the containers and the log driver."
+  description = "AWS region of the log driver."
   type        = string
 }
 
@@ -113,11 +108,6 @@ variable "target_group_arns" {
   type        = map(string)
 }
 
-variable "queue_urls" {
-  description = "SQS queue URL per queue."
-  type        = map(string)
-}
-
 variable "queue_arns" {
   description = "SQS queue ARN per queue."
   type        = map(string)
@@ -128,18 +118,8 @@ variable "topic_arns" {
   type        = map(string)
 }
 
-variable "assets_bucket" {
-  description = "Assets bucket the services with S3 access upload to."
-  type        = string
-}
-
 variable "assets_bucket_arn" {
   description = "ARN of the assets bucket."
-  type        = string
-}
-
-variable "mail_domain" {
-  description = "Domain the e-mailing services send from."
   type        = string
 }
 
@@ -148,39 +128,17 @@ variable "ses_identity_arn" {
   type        = string
 }
 
-variable "databases" {
-  description = "Per database: address, port, name and credentials secret."
-  type = map(object({
-    address    = string
-    port       = number
-    db_name    = string
-    secret_arn = string
-  }))
+variable "container_environment" {
+  description = "Per service: the plain environment variables of its container (module service_config)."
+  type        = map(map(string))
 }
 
-variable "document_store" {
-  description = "DocumentDB endpoint, port and credentials secret."
-  type = object({
-    endpoint   = string
-    port       = number
-    secret_arn = string
-  })
+variable "container_secrets" {
+  description = "Per service: variables ECS injects from Secrets Manager, name => valueFrom (module service_config)."
+  type        = map(map(string))
 }
 
-variable "cache" {
-  description = "Redis endpoint and port."
-  type = object({
-    endpoint = string
-    port     = number
-  })
-}
-
-variable "jwt_secret_arn" {
-  description = "Secret holding the JWT signing key."
-  type        = string
-}
-
-variable "redis_secret_arn" {
-  description = "Secret holding the Redis AUTH token."
-  type        = string
+variable "task_secret_arns" {
+  description = "Every secret the tasks read: the execution role may read these and no other."
+  type        = list(string)
 }

@@ -66,25 +66,65 @@ resource "aws_kms_alias" "this" {
   target_key_id = aws_kms_key.this.key_id
 }
 
-# JWT signing key: generated during apply and written write-only, so it never enters the
-# state. Bump jwt_signing_key_version to replace it.
-ephemeral "aws_secretsmanager_random_password" "jwt" {
-  password_length     = 64
-  exclude_punctuation = true
-}
-
+# The token issuer's signing key: an RSA private key (PEM). The AWS provider cannot make RSA
+# keys, so Terraform creates the secret empty and `eventctl env up` stores a key generated on
+# the operator's machine when the secret has none (docs/terraform.md, "Before the first apply").
+# The key never enters the state.
 resource "aws_secretsmanager_secret" "jwt" {
-  # checkov:skip=CKV2_AWS_57:Secrets Manager has no built-in rotation for an application signing key; rotate by bumping jwt_signing_key_version
+  # checkov:skip=CKV2_AWS_57:Secrets Manager has no rotation function for an application signing key; rotation publishes the old public key (docs/terraform.md)
   name                    = var.secrets.jwt_signing_key
-  description             = "HS256 key the services sign and verify JWTs with"
+  description             = "RSA private key (PEM) that signs the access tokens"
   kms_key_id              = aws_kms_key.this.arn
   recovery_window_in_days = var.secret_recovery_days
 }
 
-resource "aws_secretsmanager_secret_version" "jwt" {
-  secret_id                = aws_secretsmanager_secret.jwt.id
-  secret_string_wo         = ephemeral.aws_secretsmanager_random_password.jwt.random_password
-  secret_string_wo_version = var.jwt_signing_key_version
+# Internal-API credentials: one random token per calling service, generated during apply and
+# written write-only, so none enters the state. Each service's secret holds its own token (for
+# the services it calls) and, as a JSON string, the tokens of the callers it accepts. All are
+# written in the same apply: bump service_credentials_version to replace them together.
+ephemeral "aws_secretsmanager_random_password" "service_token" {
+  for_each = { for name, service in var.services : name => service if length(service.calls) > 0 }
+
+  password_length     = 48
+  exclude_punctuation = true
+}
+
+locals {
+  credential_holders = {
+    for name, service in var.services : name => {
+      calls   = service.calls
+      callers = sort([for caller, other in var.services : caller if contains(other.calls, name)])
+    }
+    if length(service.calls) > 0 || anytrue([for other in var.services : contains(other.calls, name)])
+  }
+}
+
+resource "aws_secretsmanager_secret" "credentials" {
+  # checkov:skip=CKV2_AWS_57:internal-API tokens have no AWS rotation function; rotate by bumping service_credentials_version
+  for_each = local.credential_holders
+
+  name                    = var.secrets.service_credentials[each.key]
+  description             = "Internal-API credentials of the ${each.key} service: its own and its callers'"
+  kms_key_id              = aws_kms_key.this.arn
+  recovery_window_in_days = var.secret_recovery_days
+}
+
+resource "aws_secretsmanager_secret_version" "credentials" {
+  for_each = local.credential_holders
+
+  secret_id = aws_secretsmanager_secret.credentials[each.key].id
+  secret_string_wo = jsonencode(merge(
+    length(each.value.calls) == 0 ? {} : {
+      token = ephemeral.aws_secretsmanager_random_password.service_token[each.key].random_password
+    },
+    length(each.value.callers) == 0 ? {} : {
+      accepts = jsonencode({
+        for caller in each.value.callers :
+        caller => ephemeral.aws_secretsmanager_random_password.service_token[caller].random_password
+      })
+    },
+  ))
+  secret_string_wo_version = var.service_credentials_version
 }
 
 # Redis AUTH token. ElastiCache has no write-only token argument, so this one value does live

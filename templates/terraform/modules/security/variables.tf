@@ -9,11 +9,19 @@ variable "region" {
 }
 
 variable "secrets" {
-  description = "Secrets Manager names of the JWT signing key and the Redis AUTH token."
+  description = "Secrets Manager names: the JWT signing key, the Redis AUTH token, and the internal-API credentials per service."
   type = object({
-    jwt_signing_key  = string
-    redis_auth_token = string
+    jwt_signing_key     = string
+    redis_auth_token    = string
+    service_credentials = map(string)
   })
+}
+
+variable "services" {
+  description = "Services by short name with the services whose internal API each calls."
+  type = map(object({
+    calls = list(string)
+  }))
 }
 
 variable "secret_recovery_days" {
@@ -21,7 +29,7 @@ variable "secret_recovery_days" {
   type        = number
 }
 
-variable "jwt_signing_key_version" {
-  description = "Bump to generate a new JWT signing key."
+variable "service_credentials_version" {
+  description = "Bump to generate new internal-API credentials for every service at once."
   type        = number
 }
