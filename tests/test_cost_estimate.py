@@ -97,13 +97,13 @@ def test_dev_monthly_items(platform, prices) -> None:  # type: ignore[no-untyped
     polls = line(dev, "SQS long polling")
     assert polls.quantity == pytest.approx(6 * H * 3600 / 20 / 1e6)
     assert polls.monthly == pytest.approx(0.7884 * 0.40)
-    assert line(dev, "KMS customer managed keys").monthly == 0
+    assert line(dev, "KMS customer managed keys").monthly == pytest.approx(1.00)
 
 
 def test_dev_total_is_the_sum_of_its_lines(platform, prices) -> None:  # type: ignore[no-untyped-def]
     dev = estimate(platform, prices, "dev")
     assert dev.total == pytest.approx(sum(item.quantity * item.unit_price for item in dev.lines))
-    assert dev.total == pytest.approx(576.35, abs=0.01)
+    assert dev.total == pytest.approx(577.35, abs=0.01)
 
 
 def test_usage_lines_follow_overrides(platform, prices) -> None:  # type: ignore[no-untyped-def]
@@ -205,6 +205,5 @@ def test_every_line_names_a_cost_explorer_service_and_a_priced_key(platform, pri
 
 
 def test_customer_managed_keys_are_priced(prices) -> None:  # type: ignore[no-untyped-def]
-    keyed = build_platform(overrides={"prod": {"customer_managed_kms_keys": 3}})
-    keys = line(estimate(keyed, prices, "prod"), "KMS customer managed keys")
-    assert (keys.quantity, keys.monthly) == (3, pytest.approx(3.0))
+    keys = line(estimate(build_platform(), prices, "prod"), "KMS customer managed keys")
+    assert (keys.quantity, keys.monthly) == (1, pytest.approx(1.0))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from eventctl.platform import InvalidSetting, build_platform
+from eventctl.platform import build_platform
 from eventctl.platform.model import Secret
 
 
@@ -33,13 +33,3 @@ def test_secret_names_are_checked() -> None:
     twice["secrets"] = [*twice["secrets"], twice["secrets"][0]]
     with pytest.raises(ValidationError, match="duplicate secret name"):
         type(platform).model_validate(twice)
-
-
-def test_customer_managed_kms_keys_default_and_override() -> None:
-    platform = build_platform()
-    assert {env.customer_managed_kms_keys for env in platform.environments.values()} == {0}
-    changed = build_platform(overrides={"prod": {"customer_managed_kms_keys": 3}})
-    assert changed.environment("prod").customer_managed_kms_keys == 3
-    with pytest.raises(InvalidSetting) as caught:
-        build_platform(overrides={"prod": {"customer_managed_kms_keys": -1}})
-    assert caught.value.key == "environments.prod.customer_managed_kms_keys"

@@ -26,6 +26,10 @@ from eventctl.platform.validation import validate_platform
 Permission = Literal["ses", "s3", "sqs", "sns"]
 EnvironmentKind = Literal["local", "aws"]
 
+# The rendered Terraform creates one customer managed KMS key per AWS environment
+# (modules/security) for logs, messaging, secrets and data stores; a render test checks it.
+KMS_KEYS_PER_ENVIRONMENT = 1
+
 _NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
 
 
@@ -335,12 +339,6 @@ class EnvironmentProfile(Frozen):
     local: LocalRuntime | None = None
     dns_prefix: str = Field(
         default="", description="label put before the domain, e.g. 'dev' -> dev.example.com"
-    )
-    customer_managed_kms_keys: int = Field(
-        default=0,
-        ge=0,
-        le=100,
-        description="customer managed KMS keys; 0 = AWS managed keys (the seed's choice)",
     )
     assets_versioning: bool = Field(
         default=False, description="S3 versioning of the web assets bucket"

@@ -487,3 +487,19 @@ def test_only_ecr_login_uses_a_wildcard_in_the_execution_role(rendered: dict[str
     assert next(s for s in statements if s["sid"] == "EcrLogin")["actions"] == [
         "ecr:GetAuthorizationToken"
     ]
+
+
+@pytest.mark.parametrize("env", AWS_ENVS)
+def test_the_cost_model_counts_the_kms_keys_the_terraform_creates(
+    rendered: dict[str, Path], env: str
+) -> None:
+    from eventctl.platform.model import KMS_KEYS_PER_ENVIRONMENT
+
+    keys = [
+        body
+        for parsed in parse_tree(rendered[env]).values()
+        for kind, _, body in blocks(parsed, "resource")
+        if kind == "aws_kms_key"
+    ]
+    assert all("count" not in body and "for_each" not in body for body in keys)
+    assert len(keys) == KMS_KEYS_PER_ENVIRONMENT

@@ -14,6 +14,7 @@ from eventctl.core.costs.prices import PriceTable
 from eventctl.core.costs.usage import Usage
 from eventctl.errors import EventctlError
 from eventctl.platform import EnvironmentProfile, Platform
+from eventctl.platform.model import KMS_KEYS_PER_ENVIRONMENT
 
 Schedule = Literal["stoppable", "teardown", "always"]
 """How an hourly charge reacts to switching the environment off at night:
@@ -201,7 +202,7 @@ def _facts(platform: Platform, env: EnvironmentProfile) -> dict[str, Any]:
         ),
         "dashboards": 1,
         "secrets": len(platform.secrets),
-        "customer_managed_kms_keys": env.customer_managed_kms_keys,
+        "customer_managed_kms_keys": KMS_KEYS_PER_ENVIRONMENT,
         "ecr_repositories": len(platform.services),
         "log_retention_days": env.log_retention_days,
         "flow_log_retention_days": env.network.flow_log_retention_days,
@@ -658,7 +659,7 @@ def _messaging_and_security(
         keys,
         "key-month",
         "kms.key_month",
-        "AWS managed keys (no monthly fee)" if keys == 0 else f"{keys} customer managed key(s)",
+        f"{keys} customer managed key(s): the one the rendered Terraform creates",
         ce="kms",
     )
     b.add(
