@@ -506,7 +506,7 @@ def test_missing_terraform_binary(run_cli: Run, tmp_path: Path) -> None:
     result = run_cli("env", "plan", "dev", env={"PATH": str(tmp_path)})
     assert result.exit_code == 1
     assert "cannot find the terraform binary: terraform is not on PATH" in result.stderr
-    assert "install Terraform 1.6.0 or newer" in result.stderr
+    assert "install Terraform 1.11.0 or newer" in result.stderr
 
 
 def test_the_default_root_is_the_rendered_environment(tmp_path: Path) -> None:

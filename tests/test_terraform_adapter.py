@@ -184,7 +184,7 @@ def _terraform(root: Path, terraform_bin: str) -> Terraform:
 
 def test_init_plan_show_apply_output(tmp_path: Path, terraform_bin: str) -> None:
     tf = _terraform(_root(tmp_path), terraform_bin)
-    assert tf.require() >= (1, 6, 0)
+    assert tf.require() >= (1, 11, 0)
     tf.init()
     plan = tmp_path / "plan.bin"
     assert tf.plan(plan) is True

@@ -28,8 +28,9 @@ from typing import Any
 
 from eventctl.errors import EventctlError
 
-#: The S3 backend's `endpoints` block and `use_path_style` appeared in Terraform 1.6.
-MIN_VERSION = (1, 6, 0)
+#: The rendered root needs 1.11: the JWT signing key is an ephemeral resource stored through a
+#: write-only argument (`secret_string_wo`), both 1.11 features; `required_version` says the same.
+MIN_VERSION = (1, 11, 0)
 #: S3-native state locking (`use_lockfile`) appeared in Terraform 1.10.
 LOCKFILE_VERSION = (1, 10, 0)
 INSTALL_HINT = (

@@ -240,6 +240,9 @@ def test_desired_count_within_autoscaling_bounds() -> None:
         ({"domain": "not a domain"}, "not a DNS domain name"),
         ({"region": "moon-base"}, "not an AWS region name"),
         ({"account_id": "1234"}, "not a 12-digit AWS account id"),
+        ({"alert_email": "ops.example.com"}, "is not an e-mail address"),
+        ({"frontend_prefix": "/app"}, "must be a relative S3 key prefix"),
+        ({"frontend_prefix": "app/"}, "must be a relative S3 key prefix"),
     ],
 )
 def test_platform_setting_rules(changes: dict[str, Any], match: str) -> None:
