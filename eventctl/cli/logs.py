@@ -64,7 +64,8 @@ def tail(
     `LEVEL message {other fields}`.
 
     With --follow, no event is lost or printed twice, new log streams are
-    picked up, events up to 2 s late still come out in order, and throttling
+    picked up, an event arriving up to 2 s after a newer one still comes out
+    before it (lines are shown about 2 s after they are read), and throttling
     only slows the polling down.
 
     Example:

@@ -8,8 +8,9 @@ How following stays exact (each point fixes a bug of an existing tool):
   inside the overlap window, so memory stays bounded however long the tail runs.
 - No stream names are pinned: FilterLogEvents searches the whole group on every poll, so
   streams created while following (a new task) are picked up.
-- Events are held in a small reorder buffer (`reorder_ms`) before they are yielded, so an
-  event that arrives a few seconds late still comes out in timestamp order.
+- Events are held in a small reorder buffer for `reorder_ms` after they were fetched, so an
+  event that arrives up to that long after a newer one still comes out before it; events older
+  than anything a later poll can return go out at once.
 - Throttling is retried with backoff by the adapter; if it persists, the engine reports it,
   polls less often and carries on from where it was, losing nothing.
 - A log group that does not exist yet is reported, and with `follow` waited for.
@@ -275,20 +276,42 @@ class _Tail:
             interval = (
                 min(MAX_POLL_INTERVAL, interval * 2) if self.throttled else self.options.interval
             )
-            self.sleep(interval)
+            try:
+                self.sleep(interval)
+            except KeyboardInterrupt:
+                # Ctrl-C: what was fetched is still shown, in order, before the tail stops.
+                while buffer:
+                    yield heapq.heappop(buffer)[3]
+                raise
             yield from self._release(buffer, hold)
 
     def _release(
         self, buffer: list[tuple[int, int, float, LogEvent]], hold_ms: int
     ) -> Iterator[LogEvent]:
+        """Yield, in timestamp order, the buffered events nothing can still come before.
+
+        An event is held for `hold_ms` after it was fetched (not after its timestamp: an event
+        that was already seconds old when it arrived can still have a later-arriving
+        predecessor). It goes out sooner when it is older than the floor below which no poll
+        can return anything any more, so the backlog of the first round is not delayed.
+        """
         now = self.clock()
-        now_ms = int(now * 1000)
+        floor = self._floor()
         while buffer:
             timestamp, _, fetched, event = buffer[0]
-            if timestamp > now_ms - hold_ms and (now - fetched) * 1000 < hold_ms:
+            if timestamp >= floor and (now - fetched) * 1000 < hold_ms:
                 return
             heapq.heappop(buffer)
             yield event
+
+    def _floor(self) -> int:
+        """No later poll returns an event older than this: each group is read again from its
+        newest event minus the overlap, or from the start while it has none."""
+        overlap, start = self.options.overlap_ms, self.options.start_ms
+        return min(
+            start if cursor.newest is None else max(start, cursor.newest - overlap)
+            for cursor in self.cursors
+        )
 
     # reading one group
 

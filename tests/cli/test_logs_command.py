@@ -151,6 +151,22 @@ def test_a_closed_pipe_ends_quietly_with_status_0(moto_server: Any) -> None:
     assert shell.stderr == "status=0\n"
 
 
+def test_a_closed_pipe_while_following_ends_quietly_with_status_0(moto_server: Any) -> None:
+    client = moto_server.client("logs")
+    put(client, AUTH, "s", [(int(time.time() * 1000) - 30_000 + i, f"old {i}") for i in range(3)])
+    process = spawn(moto_server, "auth", "--since", "1m", "--follow", "--interval", "0.2")
+    assert process.stdout is not None
+    first = [process.stdout.readline() for _ in range(2)]  # like `| head -n 2`
+    process.stdout.close()
+    # A follow notices the closed pipe at its next write, as `tail -f | head` does.
+    put(client, AUTH, "s", [(int(time.time() * 1000), "new")])
+    _, stderr = process.communicate(timeout=30)
+
+    assert [line.split()[-1] for line in first] == ["0", "1"]
+    assert process.returncode == 0
+    assert stderr == ""
+
+
 def test_ctrl_c_while_following_ends_quietly_with_status_0(moto_server: Any) -> None:
     # now, not NOW_MS (taken at import): a slow suite must not push it out of --since 1m
     put(moto_server.client("logs"), AUTH, "s", [(int(time.time() * 1000) - 5000, "hello")])

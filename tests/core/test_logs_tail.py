@@ -106,7 +106,8 @@ def test_identical_timestamps_across_page_and_poll_boundaries(
     def five_more() -> None:
         put(logs_client, AUTH.group, "s3", [(same, f"third-{i}") for i in range(5)])
 
-    world = ScriptedTime(NOW, [five_more, lambda: None])
+    # Two quiet rounds after the five arrive: they are held 2 s after being fetched.
+    world = ScriptedTime(NOW, [five_more, lambda: None, lambda: None])
     options = TailOptions(start_ms=BASE - 60_000, follow=True, page_size=10)
     got = messages(
         collect(tail(cloudwatch_logs, [AUTH], options, clock=world.clock, sleep=world.sleep))
@@ -158,6 +159,59 @@ def test_follow_shows_a_late_event_in_order(
     )
 
     assert messages(got) == ["B", "A"]
+
+
+def test_follow_orders_an_event_that_was_already_old_when_it_arrived(
+    logs_client: Any, cloudwatch_logs: CloudWatchLogs
+) -> None:
+    """A is 2.5 s old when read; B, older still (3 s), lands one poll later. The hold runs
+    from when an event was fetched, not from its timestamp, so B still comes out first."""
+    put(logs_client, AUTH.group, "task-1", [(BASE - 2500, "A")])
+
+    def older_event_lands() -> None:
+        put(logs_client, BOOKING.group, "task-9", [(BASE - 3000, "B")])
+
+    world = ScriptedTime(NOW, [older_event_lands, lambda: None, lambda: None])
+    options = TailOptions(start_ms=BASE - 60_000, follow=True)
+    got = collect(
+        tail(cloudwatch_logs, [AUTH, BOOKING], options, clock=world.clock, sleep=world.sleep)
+    )
+
+    assert messages(got) == ["B", "A"]
+
+
+def test_follow_shows_the_backlog_at_once_and_holds_only_the_recent_events(
+    logs_client: Any, cloudwatch_logs: CloudWatchLogs
+) -> None:
+    """Nothing a later poll returns can be older than the newest event minus the overlap, so
+    the first round's older events are not held; the last few seconds are."""
+    put(logs_client, AUTH.group, "s", [(BASE - 30_000, "old"), (BASE - 1000, "recent")])
+    world = ScriptedTime(NOW, [])  # stops at the first sleep
+    options = TailOptions(start_ms=BASE - 60_000, follow=True)
+
+    got = collect(tail(cloudwatch_logs, [AUTH], options, clock=world.clock, sleep=world.sleep))
+
+    assert messages(got) == ["old"]
+
+
+def test_ctrl_c_while_following_still_shows_the_held_events_in_order(
+    logs_client: Any, cloudwatch_logs: CloudWatchLogs
+) -> None:
+    put(logs_client, AUTH.group, "s", [(BASE - 1000, "second")])
+    put(logs_client, BOOKING.group, "s", [(BASE - 1500, "first")])
+
+    def interrupted(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    options = TailOptions(start_ms=BASE - 60_000, follow=True)
+    got: list[TailItem] = []
+    with pytest.raises(KeyboardInterrupt):
+        for item in tail(
+            cloudwatch_logs, [AUTH, BOOKING], options, clock=lambda: NOW, sleep=interrupted
+        ):
+            got.append(item)
+
+    assert messages(got) == ["first", "second"]
 
 
 def test_follow_keeps_only_new_events_on_each_poll(
@@ -279,7 +333,11 @@ def test_follow_carries_on_through_persistent_throttling() -> None:
     stubber.add_response(
         "filter_log_events", page(("1", BASE - 3000, "one"), ("2", BASE - 2000, "two")), restart
     )
-    world = ScriptedTime(NOW, [lambda: None])
+    # Two quiet rounds: "two" is held 2 s after it was fetched, then comes out.
+    newest = {**group_start, "startTime": BASE - 2000 - 5000}
+    stubber.add_response("filter_log_events", page(), newest)
+    stubber.add_response("filter_log_events", page(), newest)
+    world = ScriptedTime(NOW, [lambda: None, lambda: None, lambda: None])
     cloudwatch_logs = CloudWatchLogs(client, Backoff(attempts=1, sleep=world.sleep))
     options = TailOptions(start_ms=BASE - 60_000, follow=True)
 
