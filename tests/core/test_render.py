@@ -98,6 +98,7 @@ INVENTORY: dict[str, set[str]] = {
         "aws_cloudfront_origin_access_control",
         "aws_cloudfront_function",
         "aws_cloudfront_response_headers_policy",
+        "aws_cloudfront_cache_policy",
     },
     "dns": {
         "aws_route53_zone",
@@ -503,3 +504,15 @@ def test_the_cost_model_counts_the_kms_keys_the_terraform_creates(
     ]
     assert all("count" not in body and "for_each" not in body for body in keys)
     assert len(keys) == KMS_KEYS_PER_ENVIRONMENT
+
+
+def test_the_web_app_cache_honours_no_cache_and_keeps_unmarked_files_briefly(
+    rendered: dict[str, Path],
+) -> None:
+    tree = parse_tree(rendered["dev"])
+    policy = _resource(tree, "frontend", "aws_cloudfront_cache_policy", "web_app")
+    assert (policy["min_ttl"], policy["default_ttl"]) == (0, 300)
+    distribution = _resource(tree, "frontend", "aws_cloudfront_distribution", "this")
+    behaviour = distribution["default_cache_behavior"]
+    behaviour = behaviour[0] if isinstance(behaviour, list) else behaviour
+    assert "aws_cloudfront_cache_policy.web_app.id" in behaviour["cache_policy_id"]

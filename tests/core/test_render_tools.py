@@ -146,6 +146,7 @@ def test_plan_creates_the_whole_inventory(
         "aws_cloudfront_origin_access_control": 1,
         "aws_cloudfront_function": 1,
         "aws_cloudfront_response_headers_policy": 1,
+        "aws_cloudfront_cache_policy": 1,
         "aws_route53_zone": 1,
         "aws_acm_certificate": 2,
         "aws_acm_certificate_validation": 2,
