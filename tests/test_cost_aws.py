@@ -16,9 +16,20 @@ from botocore.stub import Stubber
 from eventctl.adapters.aws.cost_explorer import CostExplorer
 from eventctl.adapters.aws.pricing import Pricing, parse_price_list_item
 from eventctl.core.costs.estimate import estimate_environment
-from eventctl.core.costs.prices import cache_file, load_prices
-from eventctl.core.costs.refresh import Query, queries_for, refresh_prices
-from eventctl.core.costs.report import ActualSpend, compare_actual, last_full_month
+from eventctl.core.costs.prices import NOT_REFRESHED, REFERENCE_REGION, cache_file, load_prices
+from eventctl.core.costs.refresh import (
+    Query,
+    queries_for,
+    refresh_prices,
+    refreshed_keys,
+    unrefreshable_keys,
+)
+from eventctl.core.costs.report import (
+    ActualSpend,
+    build_report,
+    compare_actual,
+    last_full_month,
+)
 from eventctl.core.costs.usage import no_overrides
 from eventctl.errors import EventctlError
 from eventctl.platform import build_platform
@@ -129,6 +140,65 @@ def test_refresh_fetches_what_the_model_uses_and_the_report_uses_it(tmp_path: Pa
     nat_line = next(line for line in dev.lines if line.component == "NAT gateway hours")
     assert nat_line.unit_price == pytest.approx(api_price(nat))
     assert nat_line.price_status == "api"
+    # the report says which prices are not the API's, and why
+    used = {
+        p["key"]: p
+        for p in build_report(platform, ["dev"], table, no_overrides())["prices"]["used"]
+    }
+    assert used[missing]["not_refreshed"] == "the Pricing API returned no price for it"
+    assert used["route53.zone_month"]["not_refreshed"] == NOT_REFRESHED["route53.zone_month"]
+    assert used["nat.hour"]["refreshed"] is True and "not_refreshed" not in used["nat.hour"]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"dev": {"rds": {"instance_class": "db.t4g.small"}}},
+        {"prod": {"rds": {"instance_class": "db.t3.large", "storage_type": "gp2"}}},
+    ],
+)
+def test_every_price_the_report_reads_is_refreshed_or_listed_as_not_refreshed(overrides) -> None:  # type: ignore[no-untyped-def]
+    """No refresh loop: a refreshed region can always produce the full report, because every
+    key the estimate and the savings read is either queried or deliberately left built-in."""
+    platform = build_platform(overrides=overrides)
+    report = build_report(platform, ["dev", "prod"], load_prices("eu-west-1"), no_overrides())
+    used = {p["key"] for p in report["prices"]["used"]}
+    assert "transfer.internet_out_gb" in used and "fargate.spot_discount" in used
+    assert unrefreshable_keys(platform, used) == []
+    # the two lists do not overlap, and what is not refreshed has a built-in reference price
+    assert not set(NOT_REFRESHED) & refreshed_keys(platform)
+    reference = load_prices(REFERENCE_REGION)
+    assert all(reference.has(key) for key in NOT_REFRESHED)
+
+
+def test_queries_name_the_price_list_fields() -> None:
+    """The filters the refresh sends, for the keys whose Price List product needs more than
+    the region and the usage type (docs/costs.md lists them)."""
+    queries = {q.key: q for q in queries_for(build_platform())}
+    transfer = queries["transfer.internet_out_gb"]
+    assert (transfer.service_code, transfer.usagetype_suffix) == (
+        "AWSDataTransfer",
+        "DataTransfer-Out-Bytes",
+    )
+    assert transfer.request_filters("eu-west-1") == {
+        "fromRegionCode": "eu-west-1",
+        "transferType": "AWS Outbound",
+        "toLocation": "External",
+    }
+    backup = queries["rds.backup_gb_month"]
+    assert backup.request_filters("eu-west-1") == {
+        "regionCode": "eu-west-1",
+        "databaseEngine": "PostgreSQL",
+    }
+    assert queries["kms.requests_10k"].scale == 1e4
+    assert queries["s3.put_1k"].scale == 1e3
+    assert queries["secretsmanager.api_10k"].usagetypes == (
+        "AWSSecretsManager-APIRequests",
+        "AWSSecretsManagerAPIRequest",
+    )
+    # the Graviton counterpart of the model's db.t3 class, for the db.t4g saving
+    assert "rds.postgres.db.t4g.medium" in queries
 
 
 def test_refresh_access_denied_writes_nothing(tmp_path: Path) -> None:

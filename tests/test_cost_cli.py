@@ -119,6 +119,46 @@ def test_seed_comparison_reasons_and_claims(run_cli) -> None:  # type: ignore[no
     assert savings["fargate_spot"]["monthly_saving_usd"] == pytest.approx(45.05 * 0.7, abs=0.01)
 
 
+def test_every_seed_claim_names_a_computed_saving() -> None:
+    from eventctl.core.costs.estimate import estimate_environment
+    from eventctl.core.costs.prices import load_prices
+    from eventctl.core.costs.savings import find_savings
+    from eventctl.core.costs.seed import SEED_SAVINGS_CLAIMS
+    from eventctl.core.costs.usage import no_overrides
+    from eventctl.platform import build_platform
+
+    platform, prices = build_platform(), load_prices("eu-west-1")
+    usage = no_overrides().resolve("dev")
+    dev = estimate_environment(platform, "dev", prices, usage)
+    keys = {saving.key for saving in find_savings(platform, dev, prices, usage)}
+    assert set(SEED_SAVINGS_CLAIMS) <= keys
+
+
+def test_the_seed_endpoint_claim_is_shown_beside_the_computed_figure(run_cli) -> None:  # type: ignore[no-untyped-def]
+    data = report_json(run_cli, "--env", "dev")
+    saving = {s["key"]: s for s in data["environments"][0]["savings"]}["interface_endpoints_vs_nat"]
+    assert saving["seed_claim"] == "Already implemented (saves ~$15/month on NAT)"
+    assert saving["seed_claim_usd"] == 15
+    # endpoints: 5 x 2 AZs x 730 h x $0.011 + 10 GB x $0.01 = $80.30 + $0.10 = $80.40;
+    # the same 10 GB through the NAT: 10 x $0.048 = $0.48. Net: they cost $79.92, and the
+    # seed's +$15 is off by $15 + $79.92 = $94.92.
+    verdict = (
+        "wrong: the endpoints cost $80.40/month and replace $0.48 of NAT data processing, "
+        "so they add $79.92/month instead of saving $15.00; the claim is off by $94.92"
+    )
+    assert saving["seed_verdict"] == verdict
+    assert saving["monthly_saving_usd"] == pytest.approx(80.40 - 0.48)
+    table = run_cli("cost", "report", "--env", "dev").stdout
+    assert f"The seed claims: Already implemented (saves ~$15/month on NAT); {verdict}" in table
+    markdown = run_cli("cost", "report", "--env", "dev", "--format", "markdown").stdout
+    assert f"The seed claims: Already implemented (saves ~$15/month on NAT); {verdict}" in markdown
+    # the other claims are compared the same way
+    spot = {s["key"]: s for s in data["environments"][0]["savings"]}["fargate_spot"]
+    assert spot["seed_verdict"] == (
+        "too low: the computed saving is $31.54, $26.54 more than the seed's $5.00"
+    )
+
+
 def test_prod_savings_that_do_not_apply_are_marked(run_cli) -> None:  # type: ignore[no-untyped-def]
     data = report_json(run_cli, "--env", "prod")
     assert data["seed_comparison"] is None
@@ -138,7 +178,7 @@ def test_table_output(run_cli) -> None:  # type: ignore[no-untyped-def]
     assert "Against the seed (dev)" in out
     assert "The seed's estimate is wrong" in out
     assert "Optimisation opportunities (dev" in out and "Optimisation opportunities (prod" in out
-    assert "Prices: built-in table for eu-west-1 dated 2026-11-25" in out
+    assert "Prices for eu-west-1 dated 2026-11-25 (built-in); the 43 prices used:" in out
     single = run_cli("cost", "report", "--env", "dev").stdout
     assert "RDS PostgreSQL db.t3.medium" in single and "3,650 instance-h" in single
     assert "$0.0765" in single
@@ -163,6 +203,42 @@ def test_csv_output_is_one_row_per_line(run_cli) -> None:  # type: ignore[no-unt
         "70.08",
     )
     assert nat["usage_based"] == "no" and nat["price_status"] == "verified"
+    # where the prices came from, on every row
+    assert (nat["prices_region"], nat["prices_as_of"], nat["prices_origin"]) == (
+        "eu-west-1",
+        "2026-11-25",
+        "built-in",
+    )
+    assert nat["price_source"].startswith("AWS offer file AmazonEC2/20260925174521/eu-west-1")
+    assert all(r["prices_as_of"] == "2026-11-25" and r["price_source"] for r in rows)
+
+
+def test_single_environment_table_shows_quantity_unit_price_and_monthly(run_cli) -> None:  # type: ignore[no-untyped-def]
+    from eventctl.cli._cost_render import money, quantity, unit_price
+
+    result = run_cli("cost", "report", "--env", "dev", env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.stderr
+    header = next(row for row in result.stdout.splitlines() if row.startswith("┃"))
+    assert [cell.strip() for cell in header.split("┃")[1:-1]] == [
+        "component",
+        "quantity",
+        "unit price",
+        "monthly",
+    ]
+    rows = {
+        cells[1].strip(): [c.strip() for c in cells[2:5]]
+        for row in result.stdout.splitlines()
+        if row.startswith("│") and len(cells := row.split("│")) == 6
+    }
+    lines = report_json(run_cli, "--env", "dev")["environments"][0]["lines"]
+    for line in lines:
+        name = line["component"] + (" (U)" if line["usage_based"] else "")
+        assert rows[name] == [
+            f"{quantity(line['quantity'])} {line['unit']}",
+            unit_price(line["unit_price_usd"]),
+            money(line["monthly_usd"]),
+        ], name
+    assert rows["CloudFront HTTPS requests (U)"] == ["20 10k requests", "$0.012", "$0.24"]
 
 
 def test_markdown_output(run_cli) -> None:  # type: ignore[no-untyped-def]
@@ -333,6 +409,14 @@ def test_prices_refresh_writes_the_cache_the_report_then_uses(  # type: ignore[n
     lines = data["environments"][0]["lines"]
     nat = next(x for x in lines if x["component"] == "NAT gateway hours")
     assert nat["unit_price_usd"] == 0.05 and nat["price_status"] == "api"
+    csv_out = run_cli(
+        "cost", "report", "--env", "dev", "--format", "csv", "--cache-dir", str(tmp_path)
+    )
+    row = next(
+        r for r in csv.DictReader(io.StringIO(csv_out.stdout)) if r["price_key"] == "nat.hour"
+    )
+    assert "refreshed" in row["prices_origin"]
+    assert row["price_source"].startswith("AWS Pricing API AmazonEC2 EU-NatGateway-Hours")
 
 
 def test_refresh_without_credentials(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -370,3 +454,131 @@ def test_help_has_an_example(run_cli, path: list[str]) -> None:  # type: ignore[
     assert result.exit_code == 0
     if len(path) > 1:
         assert "Example:" in result.stdout
+
+
+# -- a region known only from a refresh ----------------------------------------------------
+
+SYDNEY = "ap-southeast-2"
+
+
+def sydney_price(query: Any) -> float:
+    """A distinct made-up price per key, so the test sees which value landed on which line."""
+    return round(0.002 + (sum(map(ord, query.key)) % 89) / 1000, 6)
+
+
+def refresh_sydney(run_cli, monkeypatch, cache: Path, unanswered: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    from botocore.stub import Stubber
+
+    from eventctl.core.costs.refresh import queries_for
+    from eventctl.platform import build_platform
+    from tests.fakes.aws_shapes import stub_refresh
+
+    pricing = client("pricing")
+    stub = Stubber(pricing)
+    stub_refresh(
+        stub,
+        queries_for(build_platform()),
+        SYDNEY,
+        "APS2",
+        sydney_price,
+        unanswered=unanswered,
+    )
+    stub.activate()
+    monkeypatch.setattr("eventctl.cli.cost._client", lambda cli, service, region: pricing)
+    result = run_cli("--region", SYDNEY, "cost", "prices", "refresh", "--cache-dir", str(cache))
+    assert result.exit_code == 0, result.stderr
+    stub.assert_no_pending_responses()
+    return result
+
+
+def test_a_region_known_only_from_a_refresh_gets_the_full_report(  # type: ignore[no-untyped-def]
+    run_cli, monkeypatch, tmp_path: Path
+) -> None:
+    from eventctl.core.costs.prices import NOT_REFRESHED
+    from eventctl.core.costs.refresh import queries_for
+    from eventctl.platform import build_platform
+
+    cache = tmp_path / "cache"
+    refreshed = refresh_sydney(run_cli, monkeypatch, cache)
+    assert "not returned by the API" not in refreshed.stdout
+    assert "not queried (built-in eu-west-1 values" in refreshed.stdout
+
+    result = run_cli("--region", SYDNEY, "cost", "report", "--json", "--cache-dir", str(cache))
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["region"] == SYDNEY
+    # the full report: every line the built-in eu-west-1 report has, for both environments
+    builtin = report_json(run_cli, "--cache-dir", str(tmp_path / "empty"))
+    for env, reference in zip(data["environments"], builtin["environments"], strict=True):
+        assert [x["component"] for x in env["lines"]] == [
+            x["component"] for x in reference["lines"]
+        ]
+    # and it says which prices it used: refreshed ones by their API price, the others marked
+    api = {q.key: sydney_price(q) for q in queries_for(build_platform())}
+    used = {price["key"]: price for price in data["prices"]["used"]}
+    for env in data["environments"]:
+        for line in env["lines"]:
+            key = line["price_key"]
+            if key in NOT_REFRESHED:
+                assert line["price_status"] != "api", key
+                assert used[key]["refreshed"] is False
+                assert used[key]["not_refreshed"] == NOT_REFRESHED[key]
+                assert used[key]["source"].startswith("built-in eu-west-1 table of 2026-11-25")
+            else:
+                assert line["price_status"] == "api", key
+                assert line["unit_price_usd"] == pytest.approx(api[key]), key
+                assert "AWS Pricing API" in used[key]["source"]
+    assert used["fargate.spot_discount"]["not_refreshed"] == NOT_REFRESHED["fargate.spot_discount"]
+    # the Graviton counterpart was fetched too, so that saving is computed here as well
+    assert "rds_graviton" in {s["key"] for s in data["environments"][0]["savings"]}
+
+    table = run_cli("--region", SYDNEY, "cost", "report", "--env", "dev", "--cache-dir", str(cache))
+    assert table.exit_code == 0, table.stderr
+    assert f"Prices for {SYDNEY} dated " in table.stdout
+    assert "35 of them come from the AWS Pricing API; built-in, not refreshed:" in table.stdout
+    assert "route53.queries_million, route53.zone_month (Route 53 is priced globally" in (
+        table.stdout
+    )
+
+
+def test_prices_the_api_did_not_return_are_named_without_a_refresh_loop(  # type: ignore[no-untyped-def]
+    run_cli, monkeypatch, tmp_path: Path
+) -> None:
+    missing = ("ses.emails_1k", "transfer.internet_out_gb")
+    refreshed = refresh_sydney(run_cli, monkeypatch, tmp_path, unanswered=missing)
+    assert "not returned by the API (ap-southeast-2 has no built-in table" in refreshed.stdout
+    assert "ses.emails_1k, transfer.internet_out_gb" in refreshed.stdout
+
+    result = run_cli("--region", SYDNEY, "cost", "report", "--cache-dir", str(tmp_path))
+    assert result.exit_code == 1
+    assert f"no {SYDNEY} prices for 2 keys" in result.stderr
+    assert "ses.emails_1k, transfer.internet_out_gb" in result.stderr
+    assert "refreshing again will not help" in result.stderr
+    # the way out is not the refresh the user just ran
+    assert "cost prices refresh" not in result.stderr
+    assert result.stdout == ""
+
+
+def test_a_cache_older_than_the_model_says_to_refresh_once_more(  # type: ignore[no-untyped-def]
+    run_cli, tmp_path: Path
+) -> None:
+    from eventctl.core.costs.prices import cache_file
+    from eventctl.core.costs.refresh import refreshed_keys
+    from eventctl.platform import build_platform
+
+    # a cache written before eventctl fetched the transfer price (it has everything else)
+    queried = sorted(refreshed_keys(build_platform()) - {"transfer.internet_out_gb"})
+    cached = {
+        "region": SYDNEY,
+        "as_of": "2026-12-01",
+        "refreshed": {"fetched_at": "2026-12-01T10:00:00Z", "fetched": queried, "missing": []},
+        "prices": {key: {"usd": 0.01, "unit": "x", "status": "api"} for key in queried},
+    }
+    cache_file(tmp_path, SYDNEY).write_text(json.dumps(cached))
+    result = run_cli("--region", SYDNEY, "cost", "report", "--cache-dir", str(tmp_path))
+    assert result.exit_code == 1
+    assert f"no {SYDNEY} price for transfer.internet_out_gb" in result.stderr
+    assert "fetched at 2026-12-01T10:00:00Z, before the model needed them" in result.stderr
+    # here a refresh is the way out, and it does fetch that key
+    assert f"eventctl cost prices refresh --region {SYDNEY}" in result.stderr
+    assert "transfer.internet_out_gb" in refreshed_keys(build_platform())

@@ -197,13 +197,170 @@ def test_local_environment_has_no_bill(platform, prices) -> None:  # type: ignor
         estimate(platform, prices, "local")
 
 
-def test_every_line_names_a_cost_explorer_service_and_a_priced_key(platform, prices) -> None:  # type: ignore[no-untyped-def]
+# Which Cost Explorer SERVICE each price family is billed under (so --actual compares a line
+# with the right service). Written out here, not taken from the code's CE table.
+CE_SERVICE_OF = {
+    "fargate": "Amazon Elastic Container Service",
+    "nat": "EC2 - Other",
+    "vpce": "Amazon Virtual Private Cloud",
+    "ipv4": "Amazon Virtual Private Cloud",
+    "alb": "Amazon Elastic Load Balancing",
+    "transfer": "AWS Data Transfer",
+    "rds": "Amazon Relational Database Service",
+    "docdb": "Amazon DocumentDB (with MongoDB compatibility)",
+    "elasticache": "Amazon ElastiCache",
+    "cloudwatch": "AmazonCloudWatch",
+    "s3": "Amazon Simple Storage Service",
+    "cloudfront": "Amazon CloudFront",
+    "route53": "Amazon Route 53",
+    "cloudmap": "AWS Cloud Map",
+    "ecr": "Amazon EC2 Container Registry (ECR)",
+    "sqs": "Amazon Simple Queue Service",
+    "sns": "Amazon Simple Notification Service",
+    "ses": "Amazon Simple Email Service",
+    "secretsmanager": "AWS Secrets Manager",
+    "kms": "AWS Key Management Service",
+}
+
+
+def test_every_line_names_its_cost_explorer_service_and_the_table_price(platform, prices) -> None:  # type: ignore[no-untyped-def]
     for env in ("dev", "prod"):
         for item in estimate(platform, prices, env).lines:
-            assert item.ce_service
-            assert prices.usd(item.price_key) * item.quantity == pytest.approx(item.monthly)
+            family = item.price_key.split(".")[0]
+            assert item.ce_service == CE_SERVICE_OF[family], item.component
+            # the line shows the table's price and status for its key, unconverted
+            assert item.unit_price == prices.usd(item.price_key), item.component
+            assert item.price_status == prices.price(item.price_key).status, item.component
+
+
+# Every line of the default report, worked out by hand: (quantity, unit price, monthly USD).
+# Quantities are written as the model's counts x the usage defaults (docs/costs.md lists
+# both); unit prices are the built-in table's (test_builtin_prices_used_by_... pins the
+# main ones); the monthly figure is quantity x price worked out (to the cent, or exact where
+# the product ends in half a cent), so it is checked independently of the code's arithmetic.
+DEV_BY_HAND: dict[str, tuple[float, float, float]] = {
+    # 5 services x 1 task x 0.25 vCPU / 0.5 GB x 730 h
+    "Fargate vCPU": (5 * 1 * 0.25 * 730, 0.04048, 36.94),
+    "Fargate memory": (5 * 1 * 0.5 * 730, 0.004445, 8.11),
+    "NAT gateway hours": (1 * 730, 0.048, 35.04),
+    "NAT data processed": (5, 0.048, 0.24),
+    "Interface endpoint hours": (5 * 2 * 730, 0.011, 80.30),
+    "Interface endpoint data": (10, 0.01, 0.10),
+    # 1 NAT Elastic IP + 2 ALB addresses (one per AZ)
+    "Public IPv4 addresses": ((1 + 2) * 730, 0.005, 10.95),
+    "ALB hours": (730, 0.0252, 18.40),
+    "ALB capacity units": (0.2 * 730, 0.008, 1.17),
+    "Data transfer to the internet": (10, 0.09, 0.90),
+    "RDS PostgreSQL db.t3.medium": (5 * 730, 0.0765, 279.23),
+    "RDS storage (gp3)": (5 * 20, 0.127, 12.70),
+    # 5 x 1 GB x (1 + 0.05 x 0 days) = 5 GB of backups, under the free 5 x 20 GB
+    "RDS backup storage beyond free": (0, 0.095, 0.00),
+    "DocumentDB db.t3.medium": (1 * 730, 0.0858, 62.63),
+    "DocumentDB storage": (1, 0.11, 0.11),
+    "DocumentDB I/O": (1, 0.22, 0.22),
+    "ElastiCache Redis cache.t3.micro": (1 * 730, 0.018, 13.14),
+    # 0.5 GB per task x 5 tasks
+    "CloudWatch Logs ingestion (services)": (0.5 * 5, 0.57, 1.425),
+    "CloudWatch Logs ingestion (VPC flow logs)": (2, 0.57, 1.14),
+    # each month's logs kept for retention/30 months: 2.5 GB x 30/30 + 2 GB x 30/30
+    "CloudWatch Logs storage": (2.5 * 30 / 30 + 2 * 30 / 30, 0.03, 0.135),
+    # 2 per service x 5 + 1 for the ALB + 3 per database x 5 + 3 for the cache
+    "CloudWatch alarms": (2 * 5 + 1 + 3 * 5 + 3, 0.10, 2.90),
+    "CloudWatch dashboard": (1, 3.00, 3.00),
+    "S3 assets storage": (1, 0.023, 0.02),
+    "S3 requests (PUT)": (2, 0.005, 0.01),
+    "S3 requests (GET)": (20, 0.0004, 0.01),
+    "CloudFront data to viewers": (5, 0.085, 0.425),
+    # 0.2 million requests = 20 x 10,000
+    "CloudFront HTTPS requests": (0.2 * 100, 0.012, 0.24),
+    "Route 53 hosted zone": (1, 0.50, 0.50),
+    "Route 53 queries": (0.1, 0.40, 0.04),
+    "Cloud Map private DNS zone": (1, 0.50, 0.50),
+    "Cloud Map registered tasks": (5 * 1, 0.10, 0.50),
+    # 5 repositories x 0.5 GB
+    "ECR image storage": (5 * 0.5, 0.10, 0.25),
+    # 6 consumed queues x 1 task x one receive per 20 s, all month
+    "SQS long polling": (6 * 1 * 730 * 3600 / 20 / 1e6, 0.40, 0.32),
+    # 0.05 million messages x 3 requests (send, receive, delete)
+    "SQS messages": (0.05 * 3, 0.40, 0.06),
+    "SNS publishes": (0.02, 0.50, 0.01),
+    "SES emails": (1, 0.10, 0.10),
+    "Secrets Manager secrets": (11, 0.40, 4.40),
+    "Secrets Manager API calls": (1, 0.05, 0.05),
+    "KMS customer managed keys": (1, 1.00, 1.00),
+    "KMS requests": (5, 0.03, 0.15),
+}
+
+PROD_BY_HAND: dict[str, tuple[float, float, float]] = {
+    # the autoscaling minimum: 5 services x 2 tasks
+    "Fargate vCPU": (5 * 2 * 0.25 * 730, 0.04048, 73.88),
+    "Fargate memory": (5 * 2 * 0.5 * 730, 0.004445, 16.22),
+    "NAT gateway hours": (2 * 730, 0.048, 70.08),
+    "NAT data processed": (40, 0.048, 1.92),
+    "Interface endpoint hours": (5 * 2 * 730, 0.011, 80.30),
+    "Interface endpoint data": (60, 0.01, 0.60),
+    # 2 NAT Elastic IPs + 2 ALB addresses
+    "Public IPv4 addresses": ((2 + 2) * 730, 0.005, 14.60),
+    "ALB hours": (730, 0.0252, 18.40),
+    "ALB capacity units": (1.0 * 730, 0.008, 5.84),
+    "Data transfer to the internet": (100, 0.09, 9.00),
+    # Multi-AZ: the standby is billed like the primary
+    "RDS PostgreSQL db.t3.medium": (5 * 2 * 730, 0.0765, 558.45),
+    "RDS storage (gp3)": (5 * 2 * 100, 0.127, 127.00),
+    # 5 x 20 GB x (1 + 0.05 x 6 days) = 130 GB of backups, under the free 5 x 100 GB
+    "RDS backup storage beyond free": (0, 0.095, 0.00),
+    "DocumentDB db.t3.medium": (3 * 730, 0.0858, 187.90),
+    "DocumentDB storage": (20, 0.11, 2.20),
+    "DocumentDB I/O": (30, 0.22, 6.60),
+    "ElastiCache Redis cache.t3.micro": (2 * 730, 0.018, 26.28),
+    # 1 GB per task x 10 tasks
+    "CloudWatch Logs ingestion (services)": (1.0 * 10, 0.57, 5.70),
+    "CloudWatch Logs ingestion (VPC flow logs)": (15, 0.57, 8.55),
+    # services kept 90 days, flow logs 30: 10 GB x 90/30 + 15 GB x 30/30
+    "CloudWatch Logs storage": (10 * 90 / 30 + 15 * 30 / 30, 0.03, 1.35),
+    "CloudWatch alarms": (2 * 5 + 1 + 3 * 5 + 3, 0.10, 2.90),
+    "CloudWatch dashboard": (1, 3.00, 3.00),
+    "S3 assets storage": (2, 0.023, 0.05),
+    "S3 requests (PUT)": (2, 0.005, 0.01),
+    "S3 requests (GET)": (200, 0.0004, 0.08),
+    "CloudFront data to viewers": (100, 0.085, 8.50),
+    # 5 million requests = 500 x 10,000
+    "CloudFront HTTPS requests": (5 * 100, 0.012, 6.00),
+    "Route 53 hosted zone": (1, 0.50, 0.50),
+    "Route 53 queries": (2, 0.40, 0.80),
+    "Cloud Map private DNS zone": (1, 0.50, 0.50),
+    "Cloud Map registered tasks": (5 * 2, 0.10, 1.00),
+    "ECR image storage": (5 * 0.5, 0.10, 0.25),
+    "SQS long polling": (6 * 2 * 730 * 3600 / 20 / 1e6, 0.40, 0.63),
+    "SQS messages": (2 * 3, 0.40, 2.40),
+    "SNS publishes": (1, 0.50, 0.50),
+    "SES emails": (50, 0.10, 5.00),
+    "Secrets Manager secrets": (11, 0.40, 4.40),
+    "Secrets Manager API calls": (3, 0.05, 0.15),
+    "KMS customer managed keys": (1, 1.00, 1.00),
+    "KMS requests": (30, 0.03, 0.90),
+}
+
+
+@pytest.mark.parametrize(
+    ("env", "by_hand", "total"),
+    [("dev", DEV_BY_HAND, 577.35), ("prod", PROD_BY_HAND, 1253.43)],
+)
+def test_every_line_against_the_hand_computed_figures(  # type: ignore[no-untyped-def]
+    platform, prices, env: str, by_hand: dict[str, tuple[float, float, float]], total: float
+) -> None:
+    lines = {item.component: item for item in estimate(platform, prices, env).lines}
+    assert set(lines) == set(by_hand), "a line was added or removed: work it out by hand here"
+    for component, (quantity, unit_price, monthly) in by_hand.items():
+        item = lines[component]
+        assert item.quantity == pytest.approx(quantity), component
+        assert item.unit_price == pytest.approx(unit_price), component
+        assert item.monthly == pytest.approx(monthly, abs=0.005), component
+    assert sum(monthly for _, _, monthly in by_hand.values()) == pytest.approx(total, abs=0.05)
+    assert estimate(platform, prices, env).total == pytest.approx(total, abs=0.005)
 
 
 def test_customer_managed_keys_are_priced(prices) -> None:  # type: ignore[no-untyped-def]
     keys = line(estimate(build_platform(), prices, "prod"), "KMS customer managed keys")
-    assert (keys.quantity, keys.monthly) == (1, pytest.approx(1.0))
+    assert keys.quantity == 1
+    assert keys.monthly == pytest.approx(1.0)

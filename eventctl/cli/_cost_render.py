@@ -21,7 +21,14 @@ CSV_COLUMNS = (
     "price_key",
     "price_status",
     "detail",
+    "price_source",
+    "prices_region",
+    "prices_as_of",
+    "prices_origin",
 )
+"""One row per line item. The last four columns say where the prices came from: the price's
+own source, and the table's region, date and origin (built-in or refreshed), repeated on every
+row so that each row stands alone (a comment line above the header would break CSV readers)."""
 
 
 def money(value: float) -> str:
@@ -52,12 +59,28 @@ def _name(line: dict[str, Any]) -> str:
 
 
 def _prices_line(report: dict[str, Any]) -> str:
+    """Which prices the report used: the table, the count per status, and (when some prices
+    are refreshed) the ones that are built-in, not refreshed, grouped by why."""
     prices = report["prices"]
+    used = prices["used"]
     counts = ", ".join(f"{n} {status}" for status, n in prices["status_counts"].items())
-    return (
-        f"Prices: {prices['origin']} table for {prices['region']} dated {prices['as_of']} "
-        f"({counts}); see `eventctl cost prices show` for each price's source."
+    text = (
+        f"Prices for {prices['region']} dated {prices['as_of']} ({prices['origin']}); the "
+        f"{len(used)} prices used: {counts}; `eventctl cost prices show` gives each price's "
+        "source."
     )
+    reasons: dict[str, list[str]] = {}
+    for price in used:
+        if price.get("not_refreshed"):
+            reasons.setdefault(price["not_refreshed"], []).append(price["key"])
+    if reasons:
+        refreshed = sum(1 for price in used if price["refreshed"])
+        groups = "; ".join(f"{', '.join(keys)} ({why})" for why, keys in reasons.items())
+        text += (
+            f" {refreshed} of them come from the AWS Pricing API; built-in, not refreshed: "
+            f"{groups}."
+        )
+    return text
 
 
 def _usage_line(report: dict[str, Any]) -> str:
@@ -201,7 +224,7 @@ def _savings(out: Console, env: dict[str, Any]) -> None:
         if saving["caveat"]:
             text += f". Caveat: {saving['caveat']}"
         if saving.get("seed_claim"):
-            text += f". The seed claims: {saving['seed_claim']}"
+            text += f". The seed claims: {saving['seed_claim']}; {saving['seed_verdict']}"
         out.print(text, highlight=False)
     out.print("(Amounts in brackets: not recommended here; see the caveat.)")
 
@@ -292,7 +315,7 @@ def to_markdown(report: dict[str, Any]) -> str:
             if saving["caveat"]:
                 detail += f". Caveat: {saving['caveat']}"
             if saving.get("seed_claim"):
-                detail += f". The seed claims: {saving['seed_claim']}"
+                detail += f". The seed claims: {saving['seed_claim']}; {saving['seed_verdict']}"
             parts.append(
                 f"| {_md(saving['title'])} | {amount if saving['applicable'] else f'({amount})'}"
                 f" | {_md(detail)} |"
@@ -315,6 +338,8 @@ def _md(text: str) -> str:
 
 def to_csv(report: dict[str, Any]) -> str:
     """One row per line item of every environment (tidy: totals are sums of monthly_usd)."""
+    prices = report["prices"]
+    sources = {price["key"]: price["source"] for price in prices["used"]}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
@@ -333,6 +358,10 @@ def to_csv(report: dict[str, Any]) -> str:
                     line["price_key"],
                     line["price_status"],
                     line["detail"],
+                    sources[line["price_key"]],
+                    prices["region"],
+                    prices["as_of"],
+                    prices["origin"],
                 ]
             )
     return buffer.getvalue()

@@ -199,16 +199,21 @@ def prices_refresh(
 ) -> None:
     """Fetch current on-demand prices from the AWS Pricing API and cache them.
 
-    Needs AWS credentials allowed pricing:GetProducts. Fetches what the
-    model uses (its instance classes included); a price the API does not
-    return keeps the built-in value. Later reports use the cached prices
-    and say so.
+    Needs AWS credentials allowed pricing:GetProducts. Fetches every
+    regional price the model uses (its instance classes included). Route
+    53, CloudFront and dashboards (priced globally or by edge), Cloud Map
+    registrations and the planning factors keep their built-in values, and
+    the report marks them "built-in, not refreshed". A price the API does
+    not return keeps the built-in value where the region has a built-in
+    table; otherwise a report that needs it names it. Later reports use
+    the cached prices and say so.
 
     Example:
 
         eventctl cost prices refresh --region eu-west-1
     """
     from eventctl.adapters.aws.pricing import PRICING_REGION, Pricing
+    from eventctl.core.costs.prices import NOT_REFRESHED, REFERENCE_REGION, builtin_regions
     from eventctl.core.costs.refresh import refresh_prices
 
     cli = get_app(ctx)
@@ -223,12 +228,20 @@ def prices_refresh(
         "cache_file": str(result.path),
         "fetched": result.fetched,
         "missing": result.missing,
+        "not_refreshed": NOT_REFRESHED,
     }
     if json_output:
         cli.print_json(summary)
         return
     cli.out.print(f"{len(result.fetched)} prices for {target} written to {result.path}")
     if result.missing:
-        cli.out.print(
-            f"not returned by the API (built-in prices stay): {', '.join(result.missing)}"
+        kept = (
+            "the built-in prices stay"
+            if target in builtin_regions()
+            else f"{target} has no built-in table: a report that needs them stops and names them"
         )
+        cli.out.print(f"not returned by the API ({kept}): {', '.join(result.missing)}")
+    cli.out.print(
+        f"not queried (built-in {REFERENCE_REGION} values, see docs/costs.md): "
+        f"{', '.join(sorted(NOT_REFRESHED))}"
+    )

@@ -6,6 +6,7 @@ The AWS emulator implements neither API, so tests stub the botocore client with 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import boto3
@@ -81,7 +82,7 @@ def price_item(
 
 
 def expected_request(query: Query, region: str = "eu-west-1") -> dict[str, Any]:
-    filters = {"regionCode": region, **query.filters}
+    filters = query.request_filters(region)
     return {
         "ServiceCode": query.service_code,
         "Filters": [{"Type": "TERM_MATCH", "Field": k, "Value": v} for k, v in filters.items()],
@@ -125,3 +126,36 @@ def ce_response(groups: dict[str, str], token: str | None = None) -> dict[str, A
     if token:
         response["NextPageToken"] = token
     return response
+
+
+def stub_refresh(
+    stub: Any,
+    queries: Iterable[Query],
+    region: str,
+    usage_prefix: str,
+    price: Callable[[Query], float],
+    *,
+    unanswered: Iterable[str] = (),
+) -> None:
+    """Queue one get_products answer per query, as the Pricing API gives it for `region`:
+    the product's usage type carries the region's prefix (`APS2-`), the price is per the API's
+    unit (per request, not per million), and the keys in `unanswered` get no product."""
+    skip = set(unanswered)
+    for query in queries:
+        entries = (
+            []
+            if query.key in skip
+            else [
+                price_item(
+                    query.service_code,
+                    f"{usage_prefix}-{query.usagetype_suffix}",
+                    price(query) / query.scale,
+                    attributes={"regionCode": region},
+                )
+            ]
+        )
+        stub.add_response(
+            "get_products",
+            {"FormatVersion": "aws_v1", "PriceList": entries},
+            expected_request(query, region),
+        )

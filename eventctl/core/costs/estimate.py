@@ -118,10 +118,8 @@ class _Builder:
         ce: str,
         usage_based: bool = False,
         schedule: Schedule = "always",
-        price_scale: float = 1.0,
-        price_factor: float = 1.0,
     ) -> None:
-        """Add a line; `price_scale` converts the table's unit to the line's unit."""
+        """Add a line: `quantity` in the unit of the price `price_key`."""
         price = self.prices.price(price_key)
         self.lines.append(
             Line(
@@ -129,7 +127,7 @@ class _Builder:
                 component=component,
                 quantity=quantity,
                 unit=unit,
-                unit_price=price.usd * price_scale * price_factor,
+                unit_price=price.usd,
                 detail=detail,
                 price_key=price_key,
                 price_status=price.status,

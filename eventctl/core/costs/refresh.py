@@ -1,9 +1,12 @@
 """`cost prices refresh`: fetch current prices from the AWS Pricing API and cache them.
 
-Each price key maps to a Pricing API query (service code, exact attribute filters, and the
-usage type's suffix, which is the same in every region once the region prefix such as `EU-`
-is removed). Only the instance classes the model uses are fetched. A key the API does not
-answer keeps the built-in price, and the result says so.
+Each price key maps to a Pricing API query (service code, exact attribute filters plus the
+region, and the usage type's suffix, which is the same in every region once the region prefix
+such as `EU-` is removed). Only the instance classes the model uses (and their Graviton
+counterparts, for the savings) are fetched. Every key the estimate reads is either queried
+here or listed in prices.NOT_REFRESHED with the reason (global and edge prices, planning
+factors); a test keeps it so. A key the API does not answer keeps the built-in price where
+there is one, and the result says so.
 """
 
 from __future__ import annotations
@@ -15,7 +18,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from eventctl.core.costs.prices import PriceTable, cache_file, table_from_dict, table_to_dict
+from eventctl.core.costs.prices import (
+    NOT_REFRESHED,
+    PriceTable,
+    cache_file,
+    table_from_dict,
+    table_to_dict,
+)
 from eventctl.errors import EventctlError
 from eventctl.platform import Platform
 
@@ -36,6 +45,17 @@ class Query:
     filters: dict[str, str] = field(default_factory=dict)
     scale: float = 1.0
     unit: str = ""
+    region_field: str = "regionCode"
+    """The attribute that names the region: `regionCode`, or `fromRegionCode` for transfer."""
+    other_usagetypes: tuple[str, ...] = ()
+    """Other spellings of the usage type some regions use (`Requests-RBP` for SQS)."""
+
+    @property
+    def usagetypes(self) -> tuple[str, ...]:
+        return (self.usagetype_suffix, *self.other_usagetypes)
+
+    def request_filters(self, region: str) -> dict[str, str]:
+        return {self.region_field: region, **self.filters}
 
 
 def queries_for(platform: Platform) -> list[Query]:
@@ -78,6 +98,14 @@ def queries_for(platform: Platform) -> list[Query]:
             {"productFamily": "Load Balancer-Application"},
             unit="LCU-hour",
         ),
+        Query(
+            "transfer.internet_out_gb",
+            "AWSDataTransfer",
+            "DataTransfer-Out-Bytes",
+            {"transferType": "AWS Outbound", "toLocation": "External"},
+            unit="GB to the internet",
+            region_field="fromRegionCode",
+        ),
         Query("docdb.storage_gb_month", "AmazonDocDB", "StorageUsage", unit="GB-month"),
         Query("docdb.io_million", "AmazonDocDB", "StorageIOUsage", scale=1e6, unit="million I/Os"),
         Query(
@@ -85,6 +113,12 @@ def queries_for(platform: Platform) -> list[Query]:
             "AmazonCloudWatch",
             "DataProcessing-Bytes",
             unit="GB ingested",
+        ),
+        Query(
+            "cloudwatch.vended_logs_gb",
+            "AmazonCloudWatch",
+            "VendedLog-Bytes",
+            unit="GB ingested (vended logs)",
         ),
         Query(
             "cloudwatch.logs_storage_gb_month",
@@ -103,15 +137,38 @@ def queries_for(platform: Platform) -> list[Query]:
             "AWSSecretsManager",
             "AWSSecretsManager-Secrets",
             unit="secret-month",
+            other_usagetypes=("AWSSecretsManager-Secret",),
         ),
+        Query(
+            "secretsmanager.api_10k",
+            "AWSSecretsManager",
+            "AWSSecretsManager-APIRequests",
+            scale=1e4,
+            unit="10,000 API calls",
+            other_usagetypes=("AWSSecretsManagerAPIRequest",),
+        ),
+        Query("kms.key_month", "awskms", "KMS-Keys", unit="customer managed key-month"),
+        Query("kms.requests_10k", "awskms", "KMS-Requests", scale=1e4, unit="10,000 requests"),
         Query("ecr.gb_month", "AmazonECR", "TimedStorage-ByteHrs", unit="GB-month"),
+        Query("s3.standard_gb_month", "AmazonS3", "TimedStorage-ByteHrs", unit="GB-month"),
+        Query("s3.put_1k", "AmazonS3", "Requests-Tier1", scale=1e3, unit="1,000 PUT/LIST requests"),
+        Query("s3.get_1k", "AmazonS3", "Requests-Tier2", scale=1e3, unit="1,000 GET requests"),
         Query(
             "sqs.requests_million",
             "AWSQueueService",
             "Requests-Tier1",
             scale=1e6,
             unit="million requests",
+            other_usagetypes=("Requests-RBP",),
         ),
+        Query(
+            "sns.publishes_million",
+            "AmazonSNS",
+            "Requests-Tier1",
+            scale=1e6,
+            unit="million publishes",
+        ),
+        Query("ses.emails_1k", "AmazonSES", "Recipients", scale=1e3, unit="1,000 emails"),
     ]
     return fixed + _sized_queries(platform)
 
@@ -127,8 +184,19 @@ def _sized_queries(platform: Platform) -> list[Query]:
         rds.add((env.rds.instance_class, env.rds.storage_type))
         docdb.add(env.docdb.instance_class)
         redis.add(env.redis.node_type)
-    queries = []
-    for instance_class, storage in sorted(rds):
+    queries = [
+        Query(
+            "rds.backup_gb_month",
+            "AmazonRDS",
+            "RDS:ChargedBackupUsage",
+            {"databaseEngine": "PostgreSQL"},
+            unit="GB-month beyond the free allowance",
+        )
+    ]
+    classes = {instance_class for instance_class, _ in rds}
+    # the Graviton counterparts, which the db.t4g saving compares against
+    classes |= {c.replace("db.t3.", "db.t4g.") for c in classes if c.startswith("db.t3.")}
+    for instance_class in sorted(classes):
         queries.append(
             Query(
                 f"rds.postgres.{instance_class}",
@@ -142,12 +210,13 @@ def _sized_queries(platform: Platform) -> list[Query]:
                 unit="instance-hour",
             )
         )
+    for storage in sorted({storage for _, storage in rds}):
         queries.append(
             Query(
                 f"rds.storage.{storage}",
                 "AmazonRDS",
                 f"RDS:{storage.upper()}-Storage",
-                {"deploymentOption": "Single-AZ"},
+                {"databaseEngine": "PostgreSQL", "deploymentOption": "Single-AZ"},
                 unit="GB-month",
             )
         )
@@ -174,9 +243,20 @@ def _sized_queries(platform: Platform) -> list[Query]:
     return queries
 
 
-def _usagetype_matches(usagetype: str, suffix: str) -> bool:
+def _usagetype_matches(usagetype: str, suffixes: tuple[str, ...]) -> bool:
     """'EU-NatGateway-Hours' and 'NatGateway-Hours' (us-east-1) both match 'NatGateway-Hours'."""
-    return usagetype == suffix or usagetype.endswith(f"-{suffix}")
+    return any(usagetype == suffix or usagetype.endswith(f"-{suffix}") for suffix in suffixes)
+
+
+def refreshed_keys(platform: Platform) -> set[str]:
+    """Every price key a refresh asks the Pricing API for."""
+    return {query.key for query in queries_for(platform)}
+
+
+def unrefreshable_keys(platform: Platform, keys: Iterable[str]) -> list[str]:
+    """Keys neither queried nor listed in NOT_REFRESHED: a refresh could never supply them."""
+    queried = refreshed_keys(platform)
+    return sorted(k for k in keys if k not in queried and k not in NOT_REFRESHED)
 
 
 @dataclass(frozen=True)
@@ -204,11 +284,10 @@ def refresh_prices(
     missing: list[str] = []
     publication = ""
     for query in queries if queries is not None else queries_for(platform):
-        filters = {"regionCode": region, **query.filters}
         candidates = [
             p
-            for p in source.products(query.service_code, filters)
-            if _usagetype_matches(p.attributes.get("usagetype", ""), query.usagetype_suffix)
+            for p in source.products(query.service_code, query.request_filters(region))
+            if _usagetype_matches(p.attributes.get("usagetype", ""), query.usagetypes)
         ]
         if not candidates:
             missing.append(query.key)
@@ -240,7 +319,7 @@ def refresh_prices(
             "fetched_at": stamp,
             "publication_date": publication or None,
             "fetched": sorted(prices),
-            "missing": missing,
+            "missing": sorted(missing),
         },
         "prices": prices,
     }
@@ -250,4 +329,4 @@ def refresh_prices(
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(table_to_dict(table), indent=2) + "\n", encoding="utf-8")
     tmp.replace(path)
-    return RefreshResult(table=table, path=path, fetched=sorted(prices), missing=missing)
+    return RefreshResult(table=table, path=path, fetched=sorted(prices), missing=sorted(missing))

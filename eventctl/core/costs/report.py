@@ -15,7 +15,7 @@ from typing import Any
 from eventctl.core.costs.estimate import Estimate, estimate_environment
 from eventctl.core.costs.prices import PriceTable
 from eventctl.core.costs.savings import find_savings
-from eventctl.core.costs.seed import SEED_SAVINGS_CLAIMS, compare_with_seed
+from eventctl.core.costs.seed import compare_claim, compare_with_seed
 from eventctl.core.costs.usage import UsageOverrides
 from eventctl.errors import EventctlError
 from eventctl.platform import Platform
@@ -69,15 +69,27 @@ def build_report(
     usage_file: Path | None = None,
     actual: Mapping[str, ActualSpend] | None = None,
 ) -> dict[str, Any]:
-    """The whole report for `envs` (AWS environments), priced with `prices`."""
-    environments = []
-    estimates: dict[str, Estimate] = {}
+    """The whole report for `envs` (AWS environments), priced with `prices`.
+
+    Raises PriceError naming every price the table lacks (not just the first one).
+    """
+    # Lenient: a missing price reads as 0 and is recorded, so the error can name them all;
+    # the figures are used only when nothing is missing.
+    prices = prices.tracking(lenient=True)
+    assert prices.use is not None
+    computed = []
     for name in envs:
         env_usage = usage.resolve(name)
         estimate = estimate_environment(platform, name, prices, env_usage)
+        computed.append(
+            (name, env_usage, estimate, find_savings(platform, estimate, prices, env_usage))
+        )
+    if prices.use.missing:
+        raise prices.missing_error(prices.use.missing)
+    environments = []
+    estimates: dict[str, Estimate] = {}
+    for name, env_usage, estimate, savings in computed:
         estimates[name] = estimate
-        savings = find_savings(platform, estimate, prices, env_usage)
-        claims = SEED_SAVINGS_CLAIMS if name == SEED_ENV else {}
         fixed = sum(line.monthly for line in estimate.lines if not line.usage_based)
         environments.append(
             {
@@ -89,7 +101,9 @@ def build_report(
                 "lines": [line.as_dict() for line in estimate.lines],
                 "categories": _categories(estimate),
                 "usage": env_usage.describe(),
-                "savings": [s.as_dict(claims.get(s.key)) for s in savings],
+                "savings": [
+                    s.as_dict(compare_claim(s) if name == SEED_ENV else None) for s in savings
+                ],
                 "actual": (
                     compare_actual(estimate, actual[name]) if actual and name in actual else None
                 ),

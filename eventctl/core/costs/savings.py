@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from eventctl.core.costs.estimate import Estimate, Line
@@ -21,8 +21,10 @@ class Saving:
     detail: str
     applicable: bool = True
     caveat: str = ""
+    figures: dict[str, float] = field(default_factory=dict)
+    """Named amounts behind the saving (USD/month), for comparisons such as the seed's claim."""
 
-    def as_dict(self, seed_claim: str | None = None) -> dict[str, Any]:
+    def as_dict(self, seed_claim: dict[str, Any] | None = None) -> dict[str, Any]:
         data: dict[str, Any] = {
             "key": self.key,
             "title": self.title,
@@ -32,7 +34,9 @@ class Saving:
             "caveat": self.caveat or None,
         }
         if seed_claim is not None:
-            data["seed_claim"] = seed_claim
+            data["seed_claim"] = seed_claim["quoted"]
+            data["seed_claim_usd"] = seed_claim["claimed_usd"]
+            data["seed_verdict"] = seed_claim["verdict"]
         return data
 
 
@@ -198,6 +202,7 @@ def _endpoints(
             if production
             else "image pulls and logs then depend on the NAT gateway"
         ),
+        figures={"endpoints_usd": hours + data, "nat_equivalent_usd": through_nat},
     )
     result = [remove]
     azs = f["availability_zones"]

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventctl.core.costs.estimate import Estimate, Line
+from eventctl.core.costs.savings import Saving
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,70 @@ SEED_DEV_TOTAL = (248.0, 268.0)
 SEED_RDS_INSTANCES = 4  # "RDS (4 x db.t3.medium)"
 SEED_DEV_TOTAL_QUOTED = "~$248-268/month"
 
-SEED_SAVINGS_CLAIMS = {
-    "stop_outside_working_hours": "Save ~60% (~$100/month)",
-    "fargate_spot": "Save ~70% on compute (~$5/month)",
-    "rds_reserved": "Save ~40% (~$48/month)",
-    "interface_endpoints": "Already implemented (saves ~$15/month on NAT)",
+
+@dataclass(frozen=True)
+class SeedClaim:
+    """A saving the seed's "Cost Optimization Opportunities" claims, as it states it.
+
+    `opposite`: the seed's measure is the reverse of the computed one. The seed says keeping
+    the interface endpoints saves money on NAT; the report computes what dropping them saves.
+    """
+
+    quoted: str
+    usd: float
+    opposite: bool = False
+
+
+SEED_SAVINGS_CLAIMS: dict[str, SeedClaim] = {
+    "stop_outside_working_hours": SeedClaim("Save ~60% (~$100/month)", 100),
+    "fargate_spot": SeedClaim("Save ~70% on compute (~$5/month)", 5),
+    "rds_reserved": SeedClaim("Save ~40% (~$48/month)", 48),
+    "interface_endpoints_vs_nat": SeedClaim(
+        "Already implemented (saves ~$15/month on NAT)", 15, opposite=True
+    ),
 }
+"""Keyed by the Saving.key of savings.find_savings; a test checks every key names one."""
+
+
+def compare_claim(saving: Saving) -> dict[str, Any] | None:
+    """The seed's claim for `saving`, with the computed figure and a plain verdict (or None)."""
+    claim = SEED_SAVINGS_CLAIMS.get(saving.key)
+    if claim is None:
+        return None
+    computed = saving.monthly_saving
+    if claim.opposite:
+        endpoints = saving.figures["endpoints_usd"]
+        nat = saving.figures["nat_equivalent_usd"]
+        keeping = nat - endpoints  # what having the endpoints saves (negative: what it costs)
+        if keeping >= claim.usd:
+            verdict = f"it holds: the endpoints save {_money(keeping)}/month on NAT"
+        elif keeping >= 0:
+            verdict = (
+                f"too high: the endpoints save {_money(keeping)}/month on NAT "
+                f"({_money(claim.usd - keeping)} less than claimed)"
+            )
+        else:
+            verdict = (
+                f"wrong: the endpoints cost {_money(endpoints)}/month and replace "
+                f"{_money(nat)} of NAT data processing, so they add {_money(-keeping)}/month "
+                f"instead of saving {_money(claim.usd)}; the claim is off by "
+                f"{_money(claim.usd - keeping)}"
+            )
+    else:
+        gap = computed - claim.usd
+        if abs(gap) <= max(1.0, 0.1 * claim.usd):
+            verdict = f"it holds: the computed saving is {_money(computed)}"
+        else:
+            verdict = (
+                f"too {'low' if gap > 0 else 'high'}: the computed saving is "
+                f"{_money(computed)}, {_money(abs(gap))} {'more' if gap > 0 else 'less'} "
+                f"than the seed's {_money(claim.usd)}"
+            )
+    return {"quoted": claim.quoted, "claimed_usd": claim.usd, "verdict": verdict}
+
+
+def _money(value: float) -> str:
+    return f"${value:,.2f}"
 
 
 def _matches(line: Line, prefixes: tuple[str, ...]) -> bool:
