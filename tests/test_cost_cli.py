@@ -174,7 +174,7 @@ def test_table_output(run_cli) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code == 0, result.stderr
     out = result.stdout
     assert "Estimated monthly cost (eu-west-1, USD): dev and prod" in out
-    assert "$577.35" in out and "$1,253.43" in out
+    assert "$577.45" in out and "$1,253.83" in out
     assert "Against the seed (dev)" in out
     assert "The seed's estimate is wrong" in out
     assert "Optimisation opportunities (dev" in out and "Optimisation opportunities (prod" in out
@@ -246,7 +246,7 @@ def test_markdown_output(run_cli) -> None:  # type: ignore[no-untyped-def]
     assert result.exit_code == 0, result.stderr
     md = result.stdout
     assert md.startswith("# Estimated monthly cost (eu-west-1, USD)")
-    assert "## dev: $577.35 per month" in md
+    assert "## dev: $577.45 per month" in md
     assert "| component | quantity | unit price | monthly | how |" in md
     assert "| NAT gateway hours | 730 h | $0.048 | $35.04 | 1 NAT gateway(s) x 730 h |" in md
     assert "## Against the seed (dev)" in md

@@ -87,9 +87,9 @@ def test_dev_database_lines(platform, prices) -> None:  # type: ignore[no-untype
 
 def test_dev_monthly_items(platform, prices) -> None:  # type: ignore[no-untyped-def]
     dev = estimate(platform, prices, "dev")
-    # 2 alarms per service x 5 + 1 per ALB + 3 per database x 5 + 3 for the cache.
-    assert line(dev, "CloudWatch alarms").quantity == 2 * 5 + 1 + 3 * 5 + 3
-    assert line(dev, "CloudWatch alarms").monthly == pytest.approx(2.90)
+    # 2 alarms per service x 5 + 2 per ALB (5xx, latency) + 3 per database x 5 + 3 for the cache.
+    assert line(dev, "CloudWatch alarms").quantity == 2 * 5 + 2 + 3 * 5 + 3
+    assert line(dev, "CloudWatch alarms").monthly == pytest.approx(3.00)
     # 5 database logins + DocumentDB + the JWT signing key + the Redis AUTH token + the
     # internal-API credentials of booking (caller), event and payment (called).
     assert line(dev, "Secrets Manager secrets").monthly == pytest.approx(11 * 0.40)
@@ -103,7 +103,7 @@ def test_dev_monthly_items(platform, prices) -> None:  # type: ignore[no-untyped
 def test_dev_total_is_the_sum_of_its_lines(platform, prices) -> None:  # type: ignore[no-untyped-def]
     dev = estimate(platform, prices, "dev")
     assert dev.total == pytest.approx(sum(item.quantity * item.unit_price for item in dev.lines))
-    assert dev.total == pytest.approx(577.35, abs=0.01)
+    assert dev.total == pytest.approx(577.45, abs=0.01)
 
 
 def test_usage_lines_follow_overrides(platform, prices) -> None:  # type: ignore[no-untyped-def]
@@ -265,7 +265,7 @@ DEV_BY_HAND: dict[str, tuple[float, float, float]] = {
     # each month's logs kept for retention/30 months: 2.5 GB x 30/30 + 2 GB x 30/30
     "CloudWatch Logs storage": (2.5 * 30 / 30 + 2 * 30 / 30, 0.03, 0.135),
     # 2 per service x 5 + 1 for the ALB + 3 per database x 5 + 3 for the cache
-    "CloudWatch alarms": (2 * 5 + 1 + 3 * 5 + 3, 0.10, 2.90),
+    "CloudWatch alarms": (2 * 5 + 2 + 3 * 5 + 3, 0.10, 3.00),
     "CloudWatch dashboard": (1, 3.00, 3.00),
     "S3 assets storage": (1, 0.023, 0.02),
     "S3 requests (PUT)": (2, 0.005, 0.01),
@@ -318,7 +318,8 @@ PROD_BY_HAND: dict[str, tuple[float, float, float]] = {
     "CloudWatch Logs ingestion (VPC flow logs)": (15, 0.57, 8.55),
     # services kept 90 days, flow logs 30: 10 GB x 90/30 + 15 GB x 30/30
     "CloudWatch Logs storage": (10 * 90 / 30 + 15 * 30 / 30, 0.03, 1.35),
-    "CloudWatch alarms": (2 * 5 + 1 + 3 * 5 + 3, 0.10, 2.90),
+    # per service 2 x 5, per ALB 2, per database 3 x 5, per Redis node 3 x 2
+    "CloudWatch alarms": (2 * 5 + 2 + 3 * 5 + 3 * 2, 0.10, 3.30),
     "CloudWatch dashboard": (1, 3.00, 3.00),
     "S3 assets storage": (2, 0.023, 0.05),
     "S3 requests (PUT)": (2, 0.005, 0.01),
@@ -344,7 +345,7 @@ PROD_BY_HAND: dict[str, tuple[float, float, float]] = {
 
 @pytest.mark.parametrize(
     ("env", "by_hand", "total"),
-    [("dev", DEV_BY_HAND, 577.35), ("prod", PROD_BY_HAND, 1253.43)],
+    [("dev", DEV_BY_HAND, 577.45), ("prod", PROD_BY_HAND, 1253.83)],
 )
 def test_every_line_against_the_hand_computed_figures(  # type: ignore[no-untyped-def]
     platform, prices, env: str, by_hand: dict[str, tuple[float, float, float]], total: float

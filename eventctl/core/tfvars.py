@@ -203,13 +203,7 @@ def _services(platform: Platform, profile: EnvironmentProfile) -> dict[str, Any]
 def _alarms(platform: Platform, profile: EnvironmentProfile) -> dict[str, Any]:
     """Every alarm instance: one per service, database or cache node, or one for the ALB."""
     names = platform.names(profile.name)
-    assert profile.redis is not None
-    targets = {
-        "service": [s.name for s in platform.services],
-        "database": [d.name for d in platform.databases],
-        "cache": names.redis_nodes(profile.redis.nodes),
-        "load_balancer": ["alb"],
-    }
+    targets = platform.alarm_targets(profile)
     instances: dict[str, Any] = {}
     for alarm in platform.alarms:
         for target in targets[alarm.per]:

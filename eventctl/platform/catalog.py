@@ -153,6 +153,14 @@ ALARMS: tuple[Alarm, ...] = (
         statistic="Sum",
     ),
     Alarm(
+        # The seed's HA section asks for latency alarms: the targets' mean response time.
+        name="alb-latency-high",
+        metric="TargetResponseTime",
+        namespace="AWS/ApplicationELB",
+        per="load_balancer",
+        threshold=1,
+    ),
+    Alarm(
         name="rds-cpu-high",
         metric="CPUUtilization",
         namespace="AWS/RDS",

@@ -503,6 +503,19 @@ class Platform(Frozen):
         override = env.services.get(service.name, ServiceSize())
         return (override.cpu or service.cpu, override.memory or service.memory)
 
+    def alarm_targets(self, env: EnvironmentProfile) -> dict[str, list[str]]:
+        """What each alarm kind is instantiated for in `env`, by its `per`: the services, the
+        databases, the cache's nodes, the load balancer. The Terraform and the cost report
+        both count alarms from this."""
+        names = self.names(env.name)
+        nodes = env.redis.nodes if env.redis is not None else 0
+        return {
+            "service": [s.name for s in self.services],
+            "database": [d.name for d in self.databases],
+            "cache": names.redis_nodes(nodes) if nodes else [],
+            "load_balancer": ["alb"],
+        }
+
     def names(self, env: str) -> Names:
         """The AWS resource names of one environment."""
         return Names(platform=self, env=self.environment(env).name)

@@ -516,3 +516,18 @@ def test_the_web_app_cache_honours_no_cache_and_keeps_unmarked_files_briefly(
     behaviour = distribution["default_cache_behavior"]
     behaviour = behaviour[0] if isinstance(behaviour, list) else behaviour
     assert "aws_cloudfront_cache_policy.web_app.id" in behaviour["cache_policy_id"]
+
+
+@pytest.mark.parametrize("env", AWS_ENVS)
+def test_the_cost_model_counts_the_alarms_the_terraform_creates(
+    rendered: dict[str, Path], platform: Platform, env: str
+) -> None:
+    from eventctl.core.costs.estimate import estimate_environment
+    from eventctl.core.costs.prices import load_prices
+    from eventctl.core.costs.usage import no_overrides
+
+    alarms = _tfvars(rendered[env])["observability"]["alarms"]
+    usage = no_overrides().resolve(env)
+    report = estimate_environment(platform, env, load_prices("eu-west-1"), usage)
+    line = next(li for li in report.lines if li.component == "CloudWatch alarms")
+    assert line.quantity == len(alarms)

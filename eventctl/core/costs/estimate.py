@@ -166,12 +166,7 @@ def _facts(platform: Platform, env: EnvironmentProfile) -> dict[str, Any]:
     tasks = env.autoscaling.min_tasks if env.autoscaling else env.desired_count
     sizes = [platform.service_size(env, s) for s in platform.services]
     consumers = [s for s in platform.services if s.consumes]
-    alarms = {
-        "service": len(platform.services),
-        "load_balancer": 1,
-        "database": len(platform.databases),
-        "cache": 1,
-    }
+    alarms = {per: len(targets) for per, targets in platform.alarm_targets(env).items()}
     return {
         "services": len(platform.services),
         "tasks_per_service": tasks,
@@ -455,7 +450,7 @@ def _observability(
         f["alarms"],
         "alarm-month",
         "cloudwatch.alarm_month",
-        _alarm_detail(platform),
+        _alarm_detail(platform, env),
         ce="cloudwatch",
     )
     b.add(
@@ -469,14 +464,14 @@ def _observability(
     )
 
 
-def _alarm_detail(platform: Platform) -> str:
-    counts = {"service": len(platform.services), "database": len(platform.databases)}
+def _alarm_detail(platform: Platform, env: EnvironmentProfile) -> str:
+    targets = platform.alarm_targets(env)
     parts = []
     for per in ("service", "load_balancer", "database", "cache"):
         kinds = [a for a in platform.alarms if a.per == per]
         if kinds:
-            times = counts.get(per, 1)
-            parts.append(f"{len(kinds)} per {per.replace('_', ' ')} x {times}")
+            label = "cache node" if per == "cache" else per.replace("_", " ")
+            parts.append(f"{len(kinds)} per {label} x {len(targets[per])}")
     return ", ".join(parts)
 
 
