@@ -13,6 +13,9 @@ payment's real state: the reconciler voids the booking's payment key, which retu
 if one was made (then the booking is confirmed) or closes the key so no late charge can take
 money (then its seats are released). Failed and cancelled bookings are `settled` once their
 seats are released and their payment refunded; until then the reconciler keeps retrying.
+Seats are closed the same way: releasing a reservation id the event service has not seen yet
+voids it, so a reservation still on its way when the booking gave up on it (a timeout, a 5xx)
+is refused when it arrives and holds nothing.
 
 Messages (booking-created, booking-confirmed, booking-cancelled, notification-trigger) are
 written to the outbox in the transaction of the state change they announce.
@@ -33,7 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.booking.schema import BookingIn, BookingOut
 from services.booking.tables import bookings
-from services.kit.calls import ServiceClient
+from services.kit.calls import Reply, ServiceClient
 from services.kit.cards import last4
 from services.kit.db import Database, UtcDateTime, utcnow
 from services.kit.errors import Conflict, Invalid, NotFound, Unavailable
@@ -41,6 +44,8 @@ from services.kit.outbox import Outbox, outbox
 from services.kit.tokens import Principal
 
 log = logging.getLogger("services.booking")
+
+RESERVATION_RELEASED = "reservation_released"  # the event service's code: id voided, holds nothing
 
 # PostgreSQL's one-statement confirmation: the booking leaves `pending` and its two messages
 # (booking-created, booking-confirmed) are queued, only if it was still pending; one round
@@ -85,6 +90,16 @@ def fingerprint(request: BookingIn) -> str:
     card = request.card_number.get_secret_value()
     parts = (request.event_id, str(request.seats), last4(request.card_number), str(len(card)))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _code(response: Reply) -> str | None:
+    """The error code of a refusal (see services.kit.errors), if it names one."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    code = body.get("code") if isinstance(body, dict) else None
+    return code if isinstance(code, str) else None
 
 
 def _out(row: Row) -> BookingOut:
@@ -204,15 +219,16 @@ class BookingService:
 
     async def _complete(self, row: Row, request: BookingIn) -> BookingOut:
         hold = await self._reserve(row)
-        if hold is None:  # released meanwhile: someone else settled this booking
-            return _out(await self._get(row.id))
+        if hold is None:
+            return await self._closed_elsewhere(row)
         payment = await self._charge(row, hold, request)
         if payment["status"] == "succeeded":
             return await self._confirm(row, payment, hold)
         return await self._fail(row, payment, hold)
 
     async def _reserve(self, row: Row) -> dict[str, Any] | None:
-        """The seat hold (None when it was already released); cleans up on refusal."""
+        """The seat hold; None when the reservation id was already released, or voided before
+        this reservation arrived (it holds nothing and never will). Cleans up on refusal."""
         try:
             response = await self.events.call(
                 "POST",
@@ -225,6 +241,8 @@ class BookingService:
         if response.status_code in (200, 201):
             hold: dict[str, Any] = response.json()
             return hold if hold["status"] == "held" else None
+        if response.status_code == 410 and _code(response) == RESERVATION_RELEASED:
+            return None
         await self._discard(row.id)
         if response.status_code == 409:
             raise Conflict(response.json().get("detail", "not enough seats"))
@@ -328,6 +346,14 @@ class BookingService:
         await self._settle(failed)
         return _out(await self._get(row.id))
 
+    async def _closed_elsewhere(self, row: Row) -> BookingOut:
+        """The booking's reservation id was released by someone else (the reconciler, an
+        event cancellation, a request that gave up on it): it holds no seats and can take none.
+        No charge was made in this request, so a booking still pending was given up on and is
+        forgotten; otherwise report its real state."""
+        await self._discard(row.id)
+        return await self._lost_race(row)
+
     async def _lost_race(self, row: Row) -> BookingOut:
         """The booking left `pending` under us (reconciled, or its event was cancelled):
         make sure whatever it owes is settled and report its real state."""
@@ -395,10 +421,12 @@ class BookingService:
         return payment
 
     async def _release(self, row: Row) -> None:
+        """Give the booking's seats back. A reservation that has not arrived (yet) is voided
+        by the event service, so it cannot take seats when it does."""
         response = await self.events.call(
             "DELETE", f"/internal/events/{row.event_id}/reservations/{row.id}"
         )
-        if response.status_code not in (200, 404):  # 404: the seats were never taken
+        if response.status_code not in (200, 404):  # 404: the event does not exist
             raise RuntimeError(f"the event service refused a release: {response.status_code}")
 
     # -- reconciliation ------------------------------------------------------------------

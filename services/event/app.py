@@ -92,11 +92,11 @@ async def get_reservation(request: Request) -> Response:
 
 
 async def release_seats(request: Request) -> Response:
-    require_service(request)
+    caller = require_service(request)
     params = request.path_params
     note_audit(action="seats.release", resource=f"reservation:{params['reservation_id']}")
     return json_response(
-        await _service(request).release(params["event_id"], params["reservation_id"])
+        await _service(request).release(params["event_id"], params["reservation_id"], caller)
     )
 
 
@@ -161,7 +161,9 @@ INTERNAL_ROUTES = [
         reserve_seats,
         methods=["POST"],
         operation=Operation(
-            "Hold seats atomically (201 new, 200 when the reservation id was already used)",
+            "Hold seats atomically (201 new, 200 when the reservation id was already used). "
+            "409 not enough seats; 410 the event is cancelled, or the reservation id was "
+            "released before this request arrived (code reservation_released: nothing held)",
             {
                 200: ReservationOut,
                 201: ReservationOut,
@@ -192,7 +194,8 @@ INTERNAL_ROUTES = [
         release_seats,
         methods=["DELETE"],
         operation=Operation(
-            "Give a reservation's seats back (idempotent)",
+            "Give a reservation's seats back (idempotent). An id not reserved yet is voided "
+            "(200, status voided), so a reservation with it arriving later is refused",
             {200: ReservationOut, 401: None, 404: None},
             security="service",
             tags=INTERNAL,

@@ -114,8 +114,11 @@ class ReservationIn(Strict):
 class ReservationOut(BaseModel):
     reservation_id: str
     event_id: str
-    seats: int
-    status: Literal["held", "released"]
+    seats: int = Field(description="seats held or once held (0 for a voided id)")
+    status: Literal["held", "released", "voided"] = Field(
+        description="voided: released before any reservation with this id arrived; a "
+        "reservation arriving later with it is refused (410, code reservation_released)"
+    )
     seats_available: int = Field(description="seats left on the event after this operation")
     price_cents: int = Field(description="the event's current price per seat")
     currency: str

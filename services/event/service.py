@@ -4,6 +4,12 @@ Seats are reserved with one conditional UPDATE (`seats_available >= n`), which t
 applies atomically per row: however many reservations race, the count never goes below zero
 (and a CHECK constraint backs that up). Reservations carry the caller's id, so repeating one
 after a timeout neither double-books nor double-releases.
+
+Releasing an id that holds nothing yet records a tombstone (`voided`): a caller that gave up on
+a reservation (a timeout, a 5xx) releases it, and if the reservation itself was still on its
+way, it is refused when it arrives (410, code `reservation_released`) instead of holding seats
+nobody would ever release. Tombstone and hold share the reservation id's primary key, so
+whichever is written first wins, however the two race.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from services.kit.outbox import Outbox
 from services.kit.store import MemoryStore, Store
 
 GENERATION_KEY = "events:list-generation"
+RESERVATION_RELEASED = "reservation_released"  # the error code of a reservation id tombstoned
 
 # PostgreSQL's one-statement reservation. `taken` sees an existing reservation id (a retry),
 # `updated` takes the seats only if enough are left, `inserted` records the hold only if
@@ -291,8 +298,9 @@ class EventService:
     ) -> tuple[ReservationOut, bool]:
         """Hold `seats` for `reservation_id`: (reservation, created now?).
 
-        Conflict when there are not enough seats, Gone when the event is cancelled, NotFound
-        when it does not exist. Repeating a reservation returns it unchanged.
+        Conflict when there are not enough seats, Gone when the event is cancelled or the id
+        was released before this reservation arrived (code `reservation_released`), NotFound
+        when the event does not exist. Repeating a reservation returns it unchanged.
         """
         now = utcnow()
         if not self.db.is_sqlite:
@@ -307,7 +315,7 @@ class EventService:
             except IntegrityError:  # the event id is unknown (foreign key)
                 raise NotFound("event not found") from None
             if inserted is None:
-                return await self._existing(conn, event_id, reservation_id, seats), False
+                return await self._repeated(conn, event_id, reservation_id, seats), False
             taken = (
                 await conn.execute(
                     events.update()
@@ -349,17 +357,18 @@ class EventService:
                 )
             ).one()
             if row.taken:
-                return await self._existing(conn, event_id, reservation_id, seats), False
+                return await self._repeated(conn, event_id, reservation_id, seats), False
             if row.seats_left is None:
                 await self._why_not(conn, event_id, seats)
             if not row.inserted:
-                # The same new reservation id raced itself: the loser gives its seats back.
+                # The same new reservation id raced itself (or a release tombstoned it): the
+                # loser gives its seats back.
                 await conn.execute(
                     events.update()
                     .where(events.c.id == event_id)
                     .values(seats_available=events.c.seats_available + seats)
                 )
-                return await self._existing(conn, event_id, reservation_id, seats), False
+                return await self._repeated(conn, event_id, reservation_id, seats), False
         return _held(reservation_id, event_id, seats, row), True
 
     async def _insert_reservation(
@@ -401,8 +410,24 @@ class EventService:
             raise Gone("the event is cancelled")
         raise Conflict(f"not enough seats: {row.seats_available} left, {seats} asked")
 
+    async def _repeated(
+        self, conn: AsyncConnection, event_id: str, reservation_id: str, seats: int
+    ) -> ReservationOut:
+        """A reservation id seen before: the same request repeated gets the reservation back;
+        a tombstone refuses it; other seats for the same id are a conflict."""
+        existing = await self._existing(conn, event_id, reservation_id)
+        if existing.status == "voided":
+            raise Gone(
+                f"reservation {reservation_id} was released before it arrived: it holds no "
+                "seats and cannot be used again (reserve with a new id)",
+                code=RESERVATION_RELEASED,
+            )
+        if existing.seats != seats:
+            raise Conflict("this reservation id was used for a different number of seats")
+        return existing
+
     async def _existing(
-        self, conn: AsyncConnection, event_id: str, reservation_id: str, seats: int | None
+        self, conn: AsyncConnection, event_id: str, reservation_id: str
     ) -> ReservationOut:
         row = (
             await conn.execute(
@@ -420,8 +445,6 @@ class EventService:
         ).first()
         if row is None or row.event_id != event_id:
             raise NotFound("reservation not found")
-        if seats is not None and row.seats != seats:
-            raise Conflict("this reservation id was used for a different number of seats")
         return ReservationOut(
             reservation_id=row.reservation_id,
             event_id=row.event_id,
@@ -436,26 +459,60 @@ class EventService:
 
     async def reservation(self, event_id: str, reservation_id: str) -> ReservationOut:
         async with self.db.read() as conn:
-            return await self._existing(conn, event_id, reservation_id, None)
+            return await self._existing(conn, event_id, reservation_id)
 
-    async def release(self, event_id: str, reservation_id: str) -> ReservationOut:
-        """Give a reservation's seats back; releasing twice gives them back once."""
+    async def release(self, event_id: str, reservation_id: str, caller: str) -> ReservationOut:
+        """Give a reservation's seats back; releasing twice gives them back once.
+
+        An id with no reservation yet is voided (a tombstone), so that a reservation with it
+        arriving later is refused. NotFound when the event does not exist.
+        """
         now = utcnow()
         async with self.db.write() as conn:
-            seats = await conn.scalar(
-                seat_reservations.update()
-                .where(
-                    seat_reservations.c.reservation_id == reservation_id,
-                    seat_reservations.c.event_id == event_id,
-                    seat_reservations.c.status == "held",
-                )
-                .values(status="released", updated_at=now)
-                .returning(seat_reservations.c.seats)
-            )
+            seats = await self._release_held(conn, event_id, reservation_id, now)
+            if seats is None:
+                try:
+                    voided = await conn.scalar(
+                        self.db.insert(seat_reservations)
+                        .values(
+                            reservation_id=reservation_id,
+                            event_id=event_id,
+                            seats=0,
+                            status="voided",
+                            caller=caller,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                        .on_conflict_do_nothing(index_elements=["reservation_id"])
+                        .returning(seat_reservations.c.reservation_id)
+                    )
+                except IntegrityError:  # the event id is unknown (foreign key)
+                    raise NotFound("event not found") from None
+                if voided is None:
+                    # The id exists after all: a reservation committed between the two
+                    # statements (on PostgreSQL the insert waited for it). Release that.
+                    seats = await self._release_held(conn, event_id, reservation_id, now)
             if seats is not None:
                 await conn.execute(
                     events.update()
                     .where(events.c.id == event_id)
                     .values(seats_available=events.c.seats_available + seats, updated_at=now)
                 )
-            return await self._existing(conn, event_id, reservation_id, None)
+            return await self._existing(conn, event_id, reservation_id)
+
+    @staticmethod
+    async def _release_held(
+        conn: AsyncConnection, event_id: str, reservation_id: str, now: dt.datetime
+    ) -> int | None:
+        """Mark the hold released; its seats, or None when it is not held."""
+        seats: int | None = await conn.scalar(
+            seat_reservations.update()
+            .where(
+                seat_reservations.c.reservation_id == reservation_id,
+                seat_reservations.c.event_id == event_id,
+                seat_reservations.c.status == "held",
+            )
+            .values(status="released", updated_at=now)
+            .returning(seat_reservations.c.seats)
+        )
+        return seats

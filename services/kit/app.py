@@ -194,6 +194,7 @@ def build_app(
             + f", liveness {service.health_path}, readiness {service.ready_path}."
             + _messaging_summary(service)
         ),
+        remote_keys=keys is None,
     )
     return app
 

@@ -1,7 +1,8 @@
 """Domain errors services raise; the HTTP layer maps each kind to a status code.
 
 `service.py` modules raise these and know nothing of HTTP; `services.kit.http` turns them into
-JSON `{"detail": ...}` responses.
+JSON `{"detail": ...}` responses, plus `"code"` when the error names one: a stable token for
+callers that must tell two refusals with one status apart (the detail is prose and may change).
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from __future__ import annotations
 class DomainError(Exception):
     """An expected failure with a message that is safe to show the caller."""
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, code: str | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.code = code
 
 
 class NotFound(DomainError):

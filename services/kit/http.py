@@ -125,7 +125,10 @@ async def domain_error_handler(request: Request, exc: Exception) -> Response:
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, errors.Unauthenticated):
         headers["WWW-Authenticate"] = "Bearer"
-    return json_response({"detail": exc.detail}, status, headers)
+    body: dict[str, Any] = {"detail": exc.detail}
+    if exc.code is not None:
+        body["code"] = exc.code
+    return json_response(body, status, headers)
 
 
 async def api_error_handler(request: Request, exc: Exception) -> Response:

@@ -21,9 +21,11 @@ Mode = Literal["validation", "serialization"]
 
 
 class ErrorOut(BaseModel):
-    """Every error: `detail` is a message, or a list of field errors for 422."""
+    """Every error: `detail` is a message, or a list of field errors for 422; `code`, when
+    present, tells apart refusals that share a status (e.g. `reservation_released`)."""
 
     detail: Any
+    code: str | None = None
 
 
 SECURITY_SCHEMES = {
@@ -46,8 +48,15 @@ def _openapi_path(path: str) -> str:
 
 
 def openapi_document(
-    routes: Sequence[BaseRoute], *, title: str, version: str, description: str = ""
+    routes: Sequence[BaseRoute],
+    *,
+    title: str,
+    version: str,
+    description: str = "",
+    remote_keys: bool = False,
 ) -> dict[str, Any]:
+    """`remote_keys`: bearer tokens are verified with keys fetched from the auth service, so
+    a bearer route can also answer 503 (a key it does not know, while auth is unreachable)."""
     wanted: list[tuple[type[BaseModel], Mode]] = [(ErrorOut, "serialization")]
     operations: list[tuple[str, str, Operation]] = []
     for path, route in iter_routes(routes):
@@ -64,7 +73,7 @@ def openapi_document(
     )
     paths: dict[str, dict[str, Any]] = {}
     for path, method, op in operations:
-        paths.setdefault(path, {})[method] = _operation(path, op, refs)
+        paths.setdefault(path, {})[method] = _operation(path, op, refs, remote_keys)
     return {
         "openapi": "3.1.0",
         "info": {"title": title, "version": version, "description": description},
@@ -76,7 +85,7 @@ def openapi_document(
     }
 
 
-def _operation(path: str, op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
+def _operation(path: str, op: Operation, refs: dict[Any, Any], remote_keys: bool) -> dict[str, Any]:
     result: dict[str, Any] = {"summary": op.summary}
     if op.tags:
         result["tags"] = list(op.tags)
@@ -100,8 +109,11 @@ def _operation(path: str, op: Operation, refs: dict[Any, Any]) -> dict[str, Any]
         }
     if op.security != "none":
         result["security"] = [{op.security: []}]
+    statuses = dict(op.responses)
+    if op.security == "bearer" and remote_keys:
+        statuses.setdefault(503, None)
     responses: dict[str, Any] = {}
-    for status, model in sorted(op.responses.items()):
+    for status, model in sorted(statuses.items()):
         entry: dict[str, Any] = {"description": http.HTTPStatus(status).phrase}
         if model is None and status >= 400:
             model = ErrorOut

@@ -4,19 +4,28 @@ Only RS256 is accepted (so `alg: none` and HMAC-with-the-public-key tricks fail)
 name a known key, and signature, expiry, issuer and audience are all checked. Keys are cached;
 an unknown `kid` triggers a refresh, at most once per `min_refresh_seconds` so forged kids
 cannot turn the service into a JWKS-fetching amplifier.
+
+When the auth service cannot be reached, the keys known from the last successful fetch keep
+being used, however old (retried at most once per `min_refresh_seconds` meanwhile): an
+auth-service outage must not reject every request. A token whose `kid` is not among them cannot
+be judged then, so it gets 503 (try again), not 401 (which tells a client to sign in again).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
 import jwt
 
-from services.kit.errors import Unauthenticated
+from services.kit.errors import Unauthenticated, Unavailable
+
+log = logging.getLogger("services.tokens")
 
 ALGORITHM = "RS256"
 ROLES = ("attendee", "organizer")
@@ -37,7 +46,7 @@ class Principal:
 
 class KeySource(Protocol):
     async def key(self, kid: str) -> Any:
-        """The public key called `kid`, or None."""
+        """The public key called `kid`, or None; Unavailable when that cannot be known now."""
         ...
 
 
@@ -62,7 +71,12 @@ def keys_from_jwks(document: dict[str, Any]) -> dict[str, Any]:
 
 
 class JwksKeys:
-    """The auth service's JWKS, fetched over HTTP and cached."""
+    """The auth service's JWKS, fetched over HTTP and cached.
+
+    Refreshed when the cached set is older than `max_age_seconds` or a `kid` is unknown, with
+    at most one attempt per `min_refresh_seconds` (successful or not). A failed refresh keeps
+    the known keys; while the last attempt failed, an unknown `kid` is Unavailable (503).
+    """
 
     def __init__(
         self,
@@ -71,35 +85,61 @@ class JwksKeys:
         *,
         max_age_seconds: float = 3600,
         min_refresh_seconds: float = 10,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.client = client
         self.url = url
         self.max_age = max_age_seconds
         self.min_refresh = min_refresh_seconds
+        self.clock = clock
         self._keys: dict[str, Any] = {}
-        self._fetched_at = float("-inf")
+        self._fetched_at = float("-inf")  # the last successful fetch
+        self._attempted_at = float("-inf")  # the last attempt, successful or not
+        self._failure: str | None = None  # why the last attempt failed
         self._lock = asyncio.Lock()
 
     async def key(self, kid: str) -> Any:
-        age = time.monotonic() - self._fetched_at
-        if kid in self._keys and age < self.max_age:
-            return self._keys[kid]
+        """The public key called `kid`; None when the auth service does not list it;
+        Unavailable when it is unknown here and the auth service cannot be asked."""
+        known = self._keys.get(kid)
+        if known is not None and (not self._due() or self._lock.locked()):
+            return known  # fresh, or a refresh is not allowed yet, or one is under way
         async with self._lock:
-            age = time.monotonic() - self._fetched_at
-            if (kid not in self._keys and age >= self.min_refresh) or age >= self.max_age:
+            if self._due() or (kid not in self._keys and self._may_try()):
                 await self._refresh()
-        return self._keys.get(kid)
+        known = self._keys.get(kid)
+        if known is None and self._failure is not None:
+            raise Unavailable(
+                "cannot verify the token right now: the auth service's signing keys are "
+                "unreachable; try again shortly",
+                sent=False,
+            )
+        return known
+
+    def _due(self) -> bool:
+        """The cached set has expired and another attempt is allowed."""
+        return self.clock() - self._fetched_at >= self.max_age and self._may_try()
+
+    def _may_try(self) -> bool:
+        return self.clock() - self._attempted_at >= self.min_refresh
 
     async def _refresh(self) -> None:
+        self._attempted_at = self.clock()
         try:
             response = await self.client.get(self.url, timeout=5)
             response.raise_for_status()
-            self._keys = keys_from_jwks(response.json())
+            keys = keys_from_jwks(response.json())
         except (httpx.HTTPError, ValueError, jwt.PyJWTError) as exc:
             # Keep the keys we had: an auth-service blip must not reject every request.
-            raise Unauthenticated("cannot verify the token right now") from exc
-        finally:
-            self._fetched_at = time.monotonic()
+            self._failure = f"{type(exc).__name__}: {exc}"[:200]
+            log.warning(
+                "JWKS refresh failed; keeping the known keys",
+                extra={"url": self.url, "known_keys": len(self._keys), "error": self._failure},
+            )
+            return
+        self._keys = keys
+        self._fetched_at = self.clock()
+        self._failure = None
 
 
 class TokenVerifier:
@@ -110,7 +150,8 @@ class TokenVerifier:
         self.leeway = leeway
 
     async def verify(self, token: str) -> Principal:
-        """The principal of a valid access token; Unauthenticated for anything else."""
+        """The principal of a valid access token; Unauthenticated for anything else, except
+        Unavailable when the key it names cannot be fetched right now."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:

@@ -4,7 +4,10 @@ Each app runs its real lifespan (database, migrations, outbox relay, consumers);
 services go through `Network`, an httpx transport that routes by the port in the URL (the
 model's port of each service, which is where `service_url` points locally) to the app's ASGI
 interface. A service can be taken down: its connections are then refused, as a stopped process
-would refuse them.
+would refuse them. Two faults can be planted on a request: the caller dies before sending it or
+after its answer (`crash_caller`), or the request is delivered late (`deliver_late`): the caller
+gives up at once (a timeout, a 502, or it dies) while the request is held back, and reaches the
+service only when the test calls `deliver_held`, after the caller has cleaned up.
 
 Tests drive the apps through `SyncClient`s, which have the methods of Starlette's TestClient
 that the test helpers use (get/post/patch/delete), so `signed_in`, `create_event` and the
@@ -42,6 +45,8 @@ class Network(httpx.AsyncBaseTransport):
         self.down: set[str] = set()
         self.calls: list[tuple[str, str, str]] = []  # (service, method, path)
         self._crashes: list[tuple[str, str, str, str]] = []
+        self._late: list[tuple[str, str, str, str]] = []
+        self.held: list[tuple[int, httpx.Request]] = []  # (port, request) delivered late
 
     def crash_caller(self, service: str, method: str, path_part: str, when: str) -> None:
         """Once: the caller of `method` on a `service` path containing `path_part` dies
@@ -56,6 +61,32 @@ class Network(httpx.AsyncBaseTransport):
                 return when
         return None
 
+    def deliver_late(self, service: str, method: str, path_part: str, caller_sees: str) -> None:
+        """Once: a `method` request to a `service` path containing `path_part` is held back
+        (delivered by `deliver_held`), and its caller at once sees `timeout` (the answer never
+        came), `5xx` (a 502 from something in between) or `crash` (it died waiting)."""
+        if caller_sees not in ("timeout", "5xx", "crash"):
+            raise ValueError(f"caller_sees is timeout, 5xx or crash, not {caller_sees!r}")
+        self._late.append((service, method, path_part, caller_sees))
+
+    async def deliver_held(self) -> list[httpx.Response]:
+        """Deliver the held-back requests now, in order: the answers nobody waited for."""
+        answers = []
+        while self.held:
+            port, request = self.held.pop(0)
+            response = await self.apps[port].handle_async_request(request)
+            await response.aread()
+            answers.append(response)
+        return answers
+
+    def _late_rule(self, name: str, request: httpx.Request) -> str | None:
+        for rule in self._late:
+            service, method, part, caller_sees = rule
+            if (service, method) == (name, request.method) and part in request.url.path:
+                self._late.remove(rule)
+                return caller_sees
+        return None
+
     def attach(self, name: str, app: Starlette) -> None:
         port = PLATFORM.service(name).port
         self.apps[port] = httpx.ASGITransport(app=app, raise_app_exceptions=False)
@@ -67,6 +98,15 @@ class Network(httpx.AsyncBaseTransport):
         if port not in self.apps or name in self.down:
             raise httpx.ConnectError("connection refused", request=request)
         self.calls.append((name, request.method, request.url.path))
+        late = self._late_rule(name, request)
+        if late is not None:
+            await request.aread()  # kept whole, to be sent later
+            self.held.append((port, request))
+            if late == "crash":
+                raise Crash(f"died waiting for {request.method} {request.url.path}")
+            if late == "5xx":
+                return httpx.Response(502, json={"detail": "bad gateway"}, request=request)
+            raise httpx.ReadTimeout("no answer in time", request=request)
         crash = self._crash_rule(name, request)
         if crash == "before":
             raise Crash(f"died before {request.method} {request.url.path}")

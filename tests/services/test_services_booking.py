@@ -285,3 +285,95 @@ def test_an_event_cancellation_cancels_and_refunds_its_bookings(
         assert ledger.payments[booking["id"]].status == "refunded"
     assert reconciled(platform, other).bookings[kept["id"]].status == "confirmed"
     assert platform.call(platform["booking"].service.cancel_event, event["id"]) == 0
+
+
+# -- a reservation that reaches the event service after the booking side gave up on it --------
+
+
+@pytest.mark.parametrize("caller_sees", ["timeout", "5xx"])
+def test_a_reservation_arriving_after_the_request_gave_up_holds_nothing(
+    platform: Cluster, people: tuple[User, User], caller_sees: str
+) -> None:
+    organizer, attendee = people
+    event = create_event(platform["event"], organizer, capacity=4)
+    platform.network.deliver_late("event", "POST", "/reservations", caller_sees)
+    gave_up = book(platform, attendee, event, seats=2)
+    assert gave_up.status_code == 503  # released (voided) and forgotten on the booking side
+    assert platform["booking"].get("/api/bookings/", headers=attendee.headers).json() == []
+
+    [late] = platform.call(platform.network.deliver_held)  # the reservation arrives now
+    assert late.status_code == 410, late.text
+    assert late.json()["code"] == "reservation_released"
+    assert seats_left(platform, event) == 4
+    ledger = reconciled(platform, event)
+    assert ledger.bookings == {} and ledger.holds == {}
+    assert book(platform, attendee, event, seats=2).status_code == 201  # a retry books
+    assert seats_left(platform, event) == 2
+    reconciled(platform, event)
+
+
+@pytest.mark.parametrize("settled_by", ["reconciler", "event cancellation"])
+def test_a_reservation_arriving_after_the_booking_was_settled_holds_nothing(
+    start_platform: Any, settled_by: str
+) -> None:
+    # Only the settler under test resolves the pending booking.
+    after = 0.5 if settled_by == "reconciler" else 3600
+    platform: Cluster = start_platform(SERVICES, booking={"reconcile_after_seconds": after})
+    organizer, attendee = signed_in(platform["auth"], "organizer"), signed_in(platform["auth"])
+    event = create_event(platform["event"], organizer, capacity=4)
+    # The request dies while its reservation is still on the way to the event service.
+    platform.network.deliver_late("event", "POST", "/reservations", "crash")
+    with pytest.raises(Crash):
+        book(platform, attendee, event, seats=2)
+    expected = "payment_failed"
+    if settled_by == "event cancellation":
+        platform.call(platform["booking"].service.cancel_event, event["id"])
+        expected = "cancelled"
+
+    def settled() -> bool:
+        mine = platform["booking"].get("/api/bookings/", headers=attendee.headers).json()
+        return [b["status"] for b in mine] == [expected]
+
+    wait_for(settled)
+    [late] = platform.call(platform.network.deliver_held)
+    assert late.status_code == 410, late.text
+    assert late.json()["code"] == "reservation_released"
+    assert seats_left(platform, event) == 4
+    wait_for(lambda: all(b.settled for b in reconciled_or_none(platform, event)))
+    ledger = reconciled(platform, event)
+    [booking] = ledger.bookings.values()
+    assert booking.status == expected
+    assert ledger.payments[booking.id].status == "voided"  # no late charge can take money
+    assert ledger.holds == {}
+
+
+def test_a_replay_after_a_voided_reservation_starts_again(
+    platform: Cluster, people: tuple[User, User]
+) -> None:
+    """The request voided its reservation and died before forgetting the booking: a replay
+    with the same Idempotency-Key finds the reservation refused, drops the pending booking and
+    says so; the next replay books afresh."""
+    organizer, attendee = people
+    event = create_event(platform["event"], organizer, capacity=4)
+    platform.network.deliver_late("event", "POST", "/reservations", "timeout")
+    platform.network.crash_caller("event", "DELETE", "/reservations/", "after")
+    with pytest.raises(Crash):
+        book(platform, attendee, event, seats=2, key="order-7")
+    pending = platform["booking"].get("/api/bookings/", headers=attendee.headers).json()
+    assert [b["status"] for b in pending] == ["pending"]
+
+    replay = book(platform, attendee, event, seats=2, key="order-7")
+    assert replay.status_code == 409
+    assert "book again" in replay.json()["detail"]
+    assert platform["booking"].get("/api/bookings/", headers=attendee.headers).json() == []
+    [late] = platform.call(platform.network.deliver_held)
+    assert late.status_code == 410
+    assert seats_left(platform, event) == 4
+    reconciled(platform, event)
+
+    again = book(platform, attendee, event, seats=2, key="order-7")
+    assert again.status_code == 201
+    assert again.json()["id"] != pending[0]["id"]
+    assert seats_left(platform, event) == 2
+    ledger = reconciled(platform, event)
+    assert ledger.payments[pending[0]["id"]].status == "voided"

@@ -10,7 +10,7 @@ import httpx
 from starlette.testclient import TestClient
 
 from tests.services.conftest import SERVICE_TOKEN, signed_in
-from tests.services.test_services_event import create_event
+from tests.services.test_services_event import INTERNAL, create_event
 
 
 def test_200_concurrent_reservations_on_50_seats(auth: TestClient, events: TestClient) -> None:
@@ -97,3 +97,37 @@ def test_200_concurrent_bookings_on_50_seats(start_platform: Any) -> None:
     assert len(ledger.bookings) == 50  # refused bookings leave nothing behind
     succeeded = [p for p in ledger.payments.values() if p.status == "succeeded"]
     assert len(succeeded) == 50
+
+
+def test_releases_racing_their_reservations_leave_no_seat_held(
+    auth: TestClient, events: TestClient
+) -> None:
+    """Each reservation races its own release (a caller giving up on it): whichever the event
+    service sees first, the seats come back: released after the hold, or the hold refused
+    after the tombstone."""
+    organizer = signed_in(auth, "organizer")
+    event = create_event(events, organizer, capacity=100)
+    url = f"/internal/events/{event['id']}/reservations"
+
+    async def race() -> list[tuple[int, str]]:
+        transport = httpx.ASGITransport(app=events.app)
+        headers = {"X-Service-Token": SERVICE_TOKEN}
+        async with httpx.AsyncClient(transport=transport, base_url="http://event") as client:
+
+            async def pair(n: int) -> tuple[int, str]:
+                body = {"reservation_id": f"raced-{n}", "seats": 2}
+                reserved, released = await asyncio.gather(
+                    client.post(url, json=body, headers=headers),
+                    client.delete(f"{url}/raced-{n}", headers=headers),
+                )
+                return reserved.status_code, released.json()["status"]
+
+            return await asyncio.gather(*(pair(n) for n in range(40)))
+
+    outcomes = events.portal.call(race)
+    # The hold taken then released, or the tombstone first and the hold refused.
+    assert set(outcomes) <= {(201, "released"), (410, "voided")}, outcomes
+    assert events.get(f"/api/events/{event['id']}").json()["seats_available"] == 100
+    for n in range(40):
+        status = events.get(f"{url}/raced-{n}", headers=INTERNAL).json()["status"]
+        assert status in ("released", "voided")

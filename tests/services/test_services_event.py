@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import uuid
+from pathlib import Path
 from typing import Any
 
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from starlette.testclient import TestClient
 
-from tests.services.conftest import SERVICE_TOKEN, User, receive_all, signed_in
+from services.event import tables
+from tests.services.conftest import SERVICE_TOKEN, Backend, User, receive_all, signed_in
 
 INTERNAL = {"X-Service-Token": SERVICE_TOKEN}
 
@@ -209,6 +215,38 @@ def test_reservations_are_idempotent_and_released_once(
     assert events.get(f"/api/events/{event['id']}").json()["seats_available"] == 5
 
 
+def test_a_release_before_the_reservation_refuses_it_when_it_arrives(
+    auth: TestClient, events: TestClient
+) -> None:
+    """The caller gave up on a reservation still on its way and released it: the release
+    leaves a tombstone, and the reservation, when it arrives, is refused and holds nothing."""
+    organizer = signed_in(auth, "organizer")
+    event = create_event(events, organizer, capacity=5)
+    url = f"/internal/events/{event['id']}/reservations"
+    for _ in range(2):  # releasing is idempotent, before and after the tombstone
+        voided = events.delete(f"{url}/late-1", headers=INTERNAL)
+        assert voided.status_code == 200, voided.text
+        assert voided.json()["status"] == "voided"
+        assert (voided.json()["seats"], voided.json()["seats_available"]) == (0, 5)
+    late = events.post(url, json={"reservation_id": "late-1", "seats": 2}, headers=INTERNAL)
+    assert late.status_code == 410
+    assert late.json()["code"] == "reservation_released"
+    assert "released before it arrived" in late.json()["detail"]
+    assert events.get(f"/api/events/{event['id']}").json()["seats_available"] == 5
+    assert events.get(f"{url}/late-1", headers=INTERNAL).json()["status"] == "voided"
+    # Other ids are unaffected; a cancelled event's tombstone still refuses the id.
+    other = events.post(url, json={"reservation_id": "late-2", "seats": 2}, headers=INTERNAL)
+    assert other.status_code == 201
+    assert other.json()["seats_available"] == 3
+    events.delete(f"/api/events/{event['id']}", headers=organizer.headers)
+    assert events.delete(f"{url}/late-3", headers=INTERNAL).json()["status"] == "voided"
+    refused = events.post(url, json={"reservation_id": "late-3", "seats": 1}, headers=INTERNAL)
+    assert (refused.status_code, refused.json()["code"]) == (410, "reservation_released")
+    # No tombstone for an event that does not exist.
+    nowhere = f"/internal/events/{uuid.uuid4()}/reservations/late-4"
+    assert events.delete(nowhere, headers=INTERNAL).status_code == 404
+
+
 def test_reservations_on_unknown_or_cancelled_events(auth: TestClient, events: TestClient) -> None:
     organizer = signed_in(auth, "organizer")
     unknown = events.post(
@@ -256,3 +294,74 @@ def test_changes_are_published(auth: TestClient, events: TestClient, aws) -> Non
     assert [m["data"]["change"] for m in updates] == ["updated", "cancelled"]
     assert updates[0]["data"]["fields"] == ["title"]
     assert updates[1]["data"]["event"]["status"] == "cancelled"
+
+
+def test_an_event_db_of_the_first_schema_migrates_to_tombstones(
+    backend: Backend, tmp_path: Path
+) -> None:
+    """A database made by event-0001, with holds in it, takes event-0002: the holds are kept,
+    tombstones (voided, no seats) become possible, and a hold still needs seats."""
+    from services.event.settings import EventSettings
+    from services.kit.db import Database, utcnow
+    from services.kit.migrations import migrate
+
+    url = backend.database_url(EventSettings) or f"sqlite:///{tmp_path / 'event.sqlite3'}"
+
+    async def scenario() -> None:
+        db = Database(url)
+        now = utcnow()
+        event = {
+            "title": "t", "description": "d", "venue": "v", "starts_at": now, "ends_at": now,
+            "capacity": 5, "seats_available": 3, "price_cents": 100, "currency": "GHS",
+            "organizer_id": "o", "status": "published", "created_at": now, "updated_at": now,
+        }  # fmt: skip
+        hold = {"event_id": "e-1", "status": "held", "caller": "booking"}
+        stamps = {"created_at": now, "updated_at": now}
+        try:
+            first, second = (m.id for m in tables.MIGRATIONS)
+            assert await migrate(db, tables.MIGRATIONS[:1]) == [first]
+            async with db.write() as conn:
+                await conn.execute(tables.events.insert().values(id="e-1", **event))
+                await conn.execute(
+                    tables.seat_reservations.insert().values(
+                        reservation_id="b-1", seats=2, **hold, **stamps
+                    )
+                )
+            assert await migrate(db, tables.MIGRATIONS) == [second]
+            async with db.write() as conn:
+                await conn.execute(
+                    tables.seat_reservations.insert().values(
+                        reservation_id="b-2", event_id="e-1", seats=0, status="voided",
+                        caller="booking", **stamps,
+                    )
+                )  # fmt: skip
+            async with db.read() as conn:
+                rows = await conn.execute(
+                    sa.select(
+                        tables.seat_reservations.c.reservation_id,
+                        tables.seat_reservations.c.seats,
+                        tables.seat_reservations.c.status,
+                    ).order_by(tables.seat_reservations.c.reservation_id)
+                )
+                assert [tuple(row) for row in rows] == [("b-1", 2, "held"), ("b-2", 0, "voided")]
+                index = await conn.run_sync(
+                    lambda sync: sa.inspect(sync).get_indexes("seat_reservations")
+                )
+                assert [i["name"] for i in index] == ["ix_seat_reservations_event"]
+            for bad in (
+                {"seats": 0, "status": "held"},  # a hold without seats
+                {"seats": 1, "status": "voided"},  # a tombstone with seats
+                {"seats": 1, "status": "lost"},  # not a status
+                {"seats": 1, "status": "held", "event_id": "no-such-event"},  # foreign key
+            ):
+                with pytest.raises(IntegrityError):
+                    async with db.write() as conn:
+                        await conn.execute(
+                            tables.seat_reservations.insert().values(
+                                **{"reservation_id": "b-3", **hold, **stamps, **bad}
+                            )
+                        )
+        finally:
+            await db.close()
+
+    asyncio.run(scenario())

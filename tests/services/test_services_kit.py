@@ -208,6 +208,100 @@ def test_event_service_follows_a_key_rotation(make_settings: Any) -> None:
             assert created.status_code == 201
 
 
+class AuthLink(httpx.AsyncBaseTransport):
+    """The event service's way to the auth service (its JWKS), which can be cut."""
+
+    def __init__(self, auth_app: Any) -> None:
+        self.inner = httpx.ASGITransport(app=auth_app)
+        self.down = False
+        self.attempts = 0  # JWKS requests tried, answered or not
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.attempts += 1
+        if self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        return await self.inner.handle_async_request(request)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _create(events: TestClient, user: Any) -> Any:
+    from tests.services.test_services_event import event_body
+
+    return events.post("/api/events/", json=event_body(), headers=user.headers)
+
+
+def test_known_keys_outlive_an_auth_outage(auth: TestClient, make_settings: Any) -> None:
+    """The cached key set expires while the auth service is down: tokens signed with a known
+    key are still accepted, and the refresh is retried at most once per min_refresh."""
+    organizer = signed_in(auth, "organizer")
+    link = AuthLink(auth.app)
+    app = create_event_app(make_settings(EventSettings), Overrides(http_transport=link))
+    with TestClient(app) as events:
+        keys = events.app.state.kit.verifier.keys
+        keys.clock = clock = Clock()
+        assert _create(events, organizer).status_code == 201
+        assert link.attempts == 1
+        link.down = True
+        clock.now += keys.max_age + 1  # the cached set has expired
+        for _ in range(3):
+            assert _create(events, organizer).status_code == 201
+        assert link.attempts == 2  # tried once, not on every request
+        clock.now += keys.min_refresh
+        assert _create(events, organizer).status_code == 201
+        assert link.attempts == 3  # and again later
+        link.down = False
+        clock.now += keys.min_refresh
+        assert _create(events, organizer).status_code == 201
+        assert link.attempts == 4  # refreshed: fresh again, no more fetching
+        assert _create(events, organizer).status_code == 201
+        assert link.attempts == 4
+
+
+def test_an_unknown_key_while_auth_is_unreachable_is_503(
+    auth: TestClient, make_settings: Any
+) -> None:
+    """A token naming a key this service does not know cannot be judged while the auth
+    service is unreachable: 503 (try again), not 401 (sign in again)."""
+    import jwt
+
+    organizer = signed_in(auth, "organizer")
+    claims = jwt.decode(organizer.token, options={"verify_signature": False})
+    rotated = type(organizer)(
+        organizer.id,
+        organizer.email,
+        organizer.password,
+        jwt.encode(claims, generate_private_key(), algorithm="RS256", headers={"kid": "next"}),
+        "",
+    )
+    link = AuthLink(auth.app)
+    link.down = True  # from the start: no key is known yet
+    app = create_event_app(make_settings(EventSettings), Overrides(http_transport=link))
+    with TestClient(app) as events:
+        keys = events.app.state.kit.verifier.keys
+        keys.clock = clock = Clock()
+        for user in (organizer, rotated):
+            refused = _create(events, user)
+            assert refused.status_code == 503, refused.text
+            assert "try again" in refused.json()["detail"]
+            assert refused.headers["retry-after"]
+        assert link.attempts == 1
+        link.down = False
+        clock.now += keys.min_refresh
+        assert _create(events, organizer).status_code == 201
+        assert _create(events, rotated).status_code == 401  # the auth service lists no "next"
+        link.down = True
+        clock.now += keys.min_refresh
+        assert _create(events, rotated).status_code == 503  # asked again: no answer
+        assert _create(events, organizer).status_code == 201  # a known key still works
+
+
 def test_readiness_fails_when_the_database_is_unreachable(
     make_settings: Any, tmp_path: Path
 ) -> None:

@@ -130,7 +130,7 @@ def test_a_duplicated_message_sends_one_email(start_platform: Any, aws: Any) -> 
     platform: Cluster = start_platform()
     organizer, guest = signed_in(platform["auth"], "organizer"), signed_in(platform["auth"])
     event = create_event(platform["event"], organizer, title="Duplicates", capacity=5)
-    book(platform, guest, event)
+    assert book(platform, guest, event).status_code == 201
     wait_for(lambda: has_kinds(platform, guest, booking_confirmed=1))
     # The relay published it again (as after a crash between publishing and marking it sent).
     confirmed = [
@@ -148,6 +148,9 @@ def test_a_duplicated_message_sends_one_email(start_platform: Any, aws: Any) -> 
     assert consumer.handled == 1
     assert kinds(platform, guest)["booking_confirmed"] == 1
     assert emails_to(aws, guest).count("Your booking for Duplicates is confirmed") == 1
+    ledger = reconciled(platform, event)  # the duplicates changed no seat, booking or payment
+    assert [b.status for b in ledger.bookings.values()] == ["confirmed"]
+    assert seats_left(platform, event) == 4
 
 
 async def _sent_bodies(client: Any, destination: str) -> list[str]:
@@ -168,6 +171,110 @@ def _drained(aws: Any, queue: str) -> bool:
         AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
     )["Attributes"]
     return all(int(value) == 0 for value in attributes.values())
+
+
+# -- the booking service's own consumer: event-updated, through SQS ---------------------------
+
+BOOKING_SIDE = ("auth", "event", "payment", "booking")
+# The reconciler also settles cancelled bookings (idempotently): kept out of the way here, so
+# every refund call counted is the consumer's.
+NO_RECONCILER = {"reconcile_interval_seconds": 3600}
+
+
+def _outbox_count(platform: Cluster, service: str, destination: str) -> int:
+    return len(platform.call(_sent_bodies, platform[service], destination))
+
+
+def _refund_calls(platform: Cluster) -> Counter[str]:
+    return Counter(
+        path.split("/")[-2]
+        for name, method, path in platform.network.calls
+        if (name, method) == ("payment", "POST") and path.endswith("/refund")
+    )
+
+
+def test_a_duplicated_event_cancellation_cancels_and_refunds_once(
+    start_platform: Any, aws: Any
+) -> None:
+    platform: Cluster = start_platform(BOOKING_SIDE, booking=NO_RECONCILER)
+    organizer = signed_in(platform["auth"], "organizer")
+    guests = [signed_in(platform["auth"]) for _ in range(2)]
+    event = create_event(platform["event"], organizer, title="Twice Cancelled", capacity=6)
+    booked = [book(platform, guest, event, seats=2).json()["id"] for guest in guests]
+    consumer = platform["booking"].kit.consumers["event-updated"]
+
+    # The organizer cancels: event-updated travels through SQS to the booking service.
+    platform["event"].delete(f"/api/events/{event['id']}", headers=organizer.headers)
+    wait_for(lambda: consumer.handled == 1)
+    ledger = reconciled(platform, event)
+    assert sorted(b.id for b in ledger.by_status("cancelled")) == sorted(booked)
+    [announced] = [
+        json.loads(body) for body in platform.call(_sent_bodies, platform["event"], "event-updated")
+    ]
+    assert announced["data"]["change"] == "cancelled"
+    assert _refund_calls(platform) == {booking_id: 1 for booking_id in booked}
+
+    # Delivered again: twice as published (a relay crash before marking it sent, an SQS
+    # redelivery), and once more under a new message id (a second announcement of the fact).
+    sqs, url = aws.client("sqs"), queue_url(aws, "event-updated")
+    for _ in range(2):
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(announced))
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({**announced, "id": "announced-again"}))
+    wait_for(lambda: consumer.handled == 2 and _drained(aws, "event-updated"))
+
+    assert _refund_calls(platform) == {booking_id: 1 for booking_id in booked}  # no more
+    assert _outbox_count(platform, "booking", "booking-cancelled") == 2  # one per booking
+    assert _outbox_count(platform, "booking", "notification-trigger") == 2
+    refunds = [
+        json.loads(body)["data"]
+        for body in platform.call(_sent_bodies, platform["payment"], "payment-processed")
+    ]
+    assert Counter(r["booking_id"] for r in refunds if r["status"] == "refunded") == {
+        booking_id: 1 for booking_id in booked
+    }
+    ledger = reconciled(platform, event)
+    assert all(ledger.payments[booking_id].status == "refunded" for booking_id in booked)
+    assert ledger.seats_available == 6
+
+
+def test_poison_event_updates_reach_the_dead_letter_queue_and_others_are_served(
+    start_platform: Any, aws: Any
+) -> None:
+    platform: Cluster = start_platform(BOOKING_SIDE, booking=NO_RECONCILER)
+    organizer, guest = signed_in(platform["auth"], "organizer"), signed_in(platform["auth"])
+    event = create_event(platform["event"], organizer, title="Served Anyway", capacity=4)
+    booking = book(platform, guest, event, seats=1).json()
+    consumer = platform["booking"].kit.consumers["event-updated"]
+
+    sqs, url = aws.client("sqs"), queue_url(aws, "event-updated")
+    not_json = "{this is not JSON"
+    no_event = json.dumps(
+        {"id": "cancelled-without-event", "type": "event-updated", "data": {"change": "cancelled"}}
+    )
+    for body in (not_json, no_event):
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    # A real cancellation meanwhile is served while the poison keeps failing...
+    platform["event"].delete(f"/api/events/{event['id']}", headers=organizer.headers)
+    wait_for(lambda: consumer.handled == 1)
+    ledger = reconciled(platform, event)
+    assert ledger.bookings[booking["id"]].status == "cancelled"
+    assert ledger.payments[booking["id"]].status == "refunded"
+    # ...and after the redrive limit, the poison is in the dead-letter queue, the queue is
+    # empty, and nothing else happened to the booking.
+    dead: list[str] = []
+    dead_url = queue_url(aws, "event-updated", dead_letter=True)
+
+    def collect() -> bool:
+        response = sqs.receive_message(QueueUrl=dead_url, MaxNumberOfMessages=10)
+        dead.extend(m["Body"] for m in response.get("Messages", []))
+        return len(dead) >= 2
+
+    wait_for(collect, timeout=30)
+    assert sorted(dead) == sorted([not_json, no_event])
+    wait_for(lambda: _drained(aws, "event-updated"))
+    assert consumer.handled == 1
+    assert _refund_calls(platform) == {booking["id"]: 1}
+    reconciled(platform, event)
 
 
 @pytest.fixture
