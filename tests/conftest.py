@@ -17,7 +17,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: Set by .ci/run: the CI machine has every component (terraform, moto, PostgreSQL, Redis,
 #: chromium, checkov), so a test that skips there hides a broken install; it fails instead.
-NO_SKIP_VARIABLE = "EVENTCTL_TEST_NO_SKIP"
+NO_SKIP_VARIABLE = "TESTS_REQUIRE_COMPONENTS"
 
 
 @pytest.hookimpl(hookwrapper=True)

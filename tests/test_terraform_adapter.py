@@ -125,7 +125,7 @@ def test_diagnostics_prefer_json_events() -> None:
 def test_missing_binary(tmp_path: Path) -> None:
     with pytest.raises(TerraformNotFound, match="not on PATH") as caught:
         Terraform(tmp_path, environ={"PATH": str(tmp_path)})
-    assert caught.value.hint and "install Terraform 1.6.0" in caught.value.hint
+    assert caught.value.hint and "install Terraform 1.11.0" in caught.value.hint
     with pytest.raises(TerraformNotFound, match="does not exist"):
         Terraform(tmp_path, binary=str(tmp_path / "nope"), environ={"PATH": ""})
 
@@ -143,9 +143,17 @@ def test_too_old_binary(tmp_path: Path) -> None:
     assert tf.binary == str(old)
     with pytest.raises(TerraformNotFound, match=r"terraform 1\.5\.7 .* too old") as caught:
         tf.require()
-    assert caught.value.hint and "1.6.0 or newer" in caught.value.hint
+    assert caught.value.hint and "1.11.0 or newer" in caught.value.hint
     with pytest.raises(TerraformNotFound, match=r"needs 1\.10\.0 or newer \(use_lockfile\)"):
         tf.require((1, 10, 0), "use_lockfile")
+
+
+def test_a_binary_older_than_the_rendered_root_needs_is_refused(tmp_path: Path) -> None:
+    # 1.10 runs the S3 backend but not the root's ephemeral resource and write-only argument.
+    _script(tmp_path / "terraform", 'echo \'{"terraform_version":"1.10.5"}\'\n')
+    tf = Terraform(tmp_path, environ={"PATH": str(tmp_path)})
+    with pytest.raises(TerraformNotFound, match=r"terraform 1\.10\.5 .* needs 1\.11\.0 or newer"):
+        tf.require()
 
 
 # -- the real binary ----------------------------------------------------------------------
