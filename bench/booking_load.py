@@ -29,147 +29,37 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import multiprocessing
 import os
 import signal
-import socket
-import statistics
 import subprocess
 import sys
-import time
 import uuid
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-PG = "postgresql://postgres@127.0.0.1:5432"
-REDIS_URL = "redis://127.0.0.1:6379/0"
+import _loadgen  # noqa: E402  (bench/ is on sys.path when a bench script runs)
+from _loadgen import PG, REDIS_URL, clean_redis, free_port, http_request, wait_for_port  # noqa: E402
+
 SERVICE_TOKEN = uuid.uuid4().hex  # the booking service's credential for this run
 CARD = "4242424242424242"
 SERVICES = ("auth", "event", "payment", "booking")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"nothing listened on {port} within {timeout}s")
-
-
-# -- the load generator (its own process) -------------------------------------------------
-
-
-async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head[9:12])
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.lower() == b"content-length":
-            length = int(value)
-    body = await reader.readexactly(length) if length else b""
-    return status, body
-
-
-def _request(method: str, path: str, headers: dict[str, str], body: bytes | None) -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
-    lines += [f"{name}: {value}" for name, value in headers.items()]
-    if body is not None:
-        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b"")
-
-
-async def _drive(port: int, spec: dict[str, Any]) -> dict[str, Any]:
-    deadline = time.perf_counter() + spec["seconds"]
-    issued = 0
-    latencies: list[float] = []
-    statuses: Counter[int] = Counter()
-    tokens: list[str] = spec.get("tokens", [])
-
-    def next_request() -> bytes | None:
-        nonlocal issued
-        if issued >= spec["max_requests"] or time.perf_counter() >= deadline:
-            return None
-        issued += 1
-        if spec["kind"] == "get":
-            return _request("GET", spec["path"], {}, None)
-        body = json.dumps({"event_id": spec["event_id"], "seats": 1, "card_number": CARD})
-        headers = {"Authorization": f"Bearer {tokens[issued % len(tokens)]}"}
-        return _request("POST", spec["path"], headers, body.encode())
-
-    async def connection() -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            while (request := next_request()) is not None:
-                started = time.perf_counter()
-                writer.write(request)
-                status, _ = await _read_response(reader)
-                latencies.append(time.perf_counter() - started)
-                statuses[status] += 1
-        finally:
-            writer.close()
-
-    began = time.perf_counter()
-    await asyncio.gather(*(connection() for _ in range(spec["connections"])))
-    return {
-        "elapsed": time.perf_counter() - began,
-        "latencies": latencies,
-        "statuses": dict(statuses),
-    }
-
-
-def _client_process(port: int, spec: dict[str, Any], queue: Any) -> None:
-    try:
-        import uvloop
-
-        uvloop.install()
-    except ImportError:
-        pass
-    queue.put(asyncio.run(_drive(port, spec)))
+def _build(spec: dict[str, Any], issued: int, run_id: str) -> bytes:
+    """GET the path, or book one seat as the next attendee in turn."""
+    if spec["kind"] == "get":
+        return http_request("GET", spec["path"], {}, None)
+    tokens: list[str] = spec["tokens"]
+    body = json.dumps({"event_id": spec["event_id"], "seats": 1, "card_number": CARD})
+    headers = {"Authorization": f"Bearer {tokens[issued % len(tokens)]}"}
+    return http_request("POST", spec["path"], headers, body.encode())
 
 
 def load(port: int, **spec: Any) -> dict[str, Any]:
-    context = multiprocessing.get_context("spawn")
-    queue: Any = context.Queue()
-    process = context.Process(target=_client_process, args=(port, spec, queue))
-    process.start()
-    result: dict[str, Any] = queue.get(timeout=spec["seconds"] + 120)
-    process.join(timeout=10)
-    latencies = sorted(result["latencies"])
-    count = len(latencies)
-    return {
-        "requests": count,
-        "rps": count / result["elapsed"],
-        "p50_ms": statistics.median(latencies) * 1000 if latencies else 0.0,
-        "p99_ms": latencies[min(count - 1, int(count * 0.99))] * 1000 if latencies else 0.0,
-        "statuses": result["statuses"],
-    }
-
-
-# -- the system under test ------------------------------------------------------------------
-
-
-async def _admin(*statements: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG + "/postgres")
-    try:
-        for statement in statements:
-            await conn.execute(statement)
-    finally:
-        await conn.close()
+    return _loadgen.load(port, _build, grace=120, **spec)
 
 
 class Platform:
@@ -192,10 +82,10 @@ class Platform:
         return f"http://127.0.0.1:{self.ports[name]}"
 
     async def create_databases(self) -> None:
-        await _admin(*(f'CREATE DATABASE "{self.tag}_{name}"' for name in SERVICES))
+        await _loadgen.admin(*(f'CREATE DATABASE "{self.tag}_{name}"' for name in SERVICES))
 
     async def drop_databases(self) -> None:
-        await _admin(
+        await _loadgen.admin(
             *(f'DROP DATABASE IF EXISTS "{self.tag}_{name}" WITH (FORCE)' for name in SERVICES)
         )
 
@@ -430,24 +320,6 @@ class CpuMeter:
         }
 
 
-def _clean_redis(prefix: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(match=prefix + "*", count=500):
-        client.delete(key)
-    client.close()
-
-
-def _row(name: str, result: dict[str, Any], reference: float | None) -> str:
-    ratio = f"{result['rps'] / reference:5.2f}" if reference else "    -"
-    statuses = " ".join(f"{k}:{v}" for k, v in sorted(result["statuses"].items()))
-    return (
-        f"{name:<11}{result['rps']:>9.0f}{result['p50_ms']:>9.1f}{result['p99_ms']:>9.1f}"
-        f"{ratio:>9}  {result['requests']:>7}  {statuses}"
-    )
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="per phase (bounded)")
@@ -522,7 +394,7 @@ def main() -> int:
     finally:
         platform.stop()
         asyncio.run(platform.drop_databases())
-        _clean_redis(platform.prefix)
+        clean_redis(platform.prefix)
 
     reference = phases["reference"]["rps"]
     print(
@@ -536,7 +408,7 @@ def main() -> int:
         f"{'phase':<11}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'x ref':>9}  {'count':>7}  statuses"
     )
     for name, result in phases.items():
-        print(_row(name, result, None if name == "reference" else reference))
+        print(_loadgen.row(name, result, None if name == "reference" else reference, width=11))
     failures = 0
     for name, check in checks.items():
         ok = phases[name]["statuses"].get(201, 0)

@@ -19,12 +19,13 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+
+from _loadgen import free_port, wait_for_port  # bench/ is on sys.path when a bench script runs
 
 SERVICES = ("auth", "event", "booking", "payment", "notification")
 STREAMS_PER_SERVICE = 4
@@ -44,22 +45,6 @@ for group in sys.argv[3:]:
             count += 1
 print(count)
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise SystemExit(f"moto_server did not listen on 127.0.0.1:{port} within {timeout}s")
 
 
 def start_moto() -> tuple[subprocess.Popen[bytes], str]:

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _loadgen import free_port  # bench/ is on sys.path when a bench script runs
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
@@ -37,12 +38,6 @@ env_lifecycle.root_factory = TestRoot()
 sys.argv = ["eventctl", "env", "plan", "dev", "--json"]
 main()
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:

@@ -22,148 +22,36 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import multiprocessing
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
 import uuid
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-PG = "postgresql://postgres@127.0.0.1:5432"
-REDIS_URL = "redis://127.0.0.1:6379/0"
+import _loadgen  # noqa: E402  (bench/ is on sys.path when a bench script runs)
+from _loadgen import PG, REDIS_URL, clean_redis, free_port, http_request, wait_for_port  # noqa: E402
+
 TOKEN = uuid.uuid4().hex  # the bench's own service credential
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise TimeoutError(f"the service did not listen on {port} within {timeout}s")
-
-
-# -- the load generator (runs in its own process) ---------------------------------------
-
-
-async def _read_response(reader: asyncio.StreamReader) -> int:
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head[9:12])
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.lower() == b"content-length":
-            length = int(value)
-    if length:
-        await reader.readexactly(length)
-    return status
-
-
-def _request(method: str, path: str, body: bytes | None, token: str = "") -> bytes:
-    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1"]
-    if body is not None:
-        lines += [
-            "Content-Type: application/json",
-            f"X-Service-Token: {token}",
-            f"Content-Length: {len(body)}",
-        ]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b"")
-
-
-async def _drive(port: int, spec: dict[str, Any]) -> dict[str, Any]:
-    deadline = time.perf_counter() + spec["seconds"]
-    budget = spec["max_requests"]
-    issued = 0
-    latencies: list[float] = []
-    statuses: Counter[int] = Counter()
-    run_id = uuid.uuid4().hex[:8]
-
-    def next_request() -> bytes | None:
-        nonlocal issued
-        if issued >= budget or time.perf_counter() >= deadline:
-            return None
-        issued += 1
-        if spec["kind"] == "get":
-            return _request("GET", spec["path"], None)
-        body = json.dumps({"reservation_id": f"{run_id}-{issued}", "seats": 1}).encode()
-        return _request("POST", spec["path"], body, spec["token"])
-
-    async def connection() -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            while (request := next_request()) is not None:
-                started = time.perf_counter()
-                writer.write(request)
-                status = await _read_response(reader)
-                latencies.append(time.perf_counter() - started)
-                statuses[status] += 1
-        finally:
-            writer.close()
-
-    began = time.perf_counter()
-    await asyncio.gather(*(connection() for _ in range(spec["connections"])))
-    elapsed = time.perf_counter() - began
-    return {"elapsed": elapsed, "latencies": latencies, "statuses": dict(statuses)}
-
-
-def _client_process(port: int, spec: dict[str, Any], queue: Any) -> None:
-    try:
-        import uvloop
-
-        uvloop.install()
-    except ImportError:
-        pass
-    queue.put(asyncio.run(_drive(port, spec)))
+def _build(spec: dict[str, Any], issued: int, run_id: str) -> bytes:
+    """GET the path, or reserve one seat with a reservation id unique to this run."""
+    if spec["kind"] == "get":
+        return http_request("GET", spec["path"], {}, None)
+    body = json.dumps({"reservation_id": f"{run_id}-{issued}", "seats": 1}).encode()
+    return http_request("POST", spec["path"], {"X-Service-Token": spec["token"]}, body)
 
 
 def load(port: int, **spec: Any) -> dict[str, Any]:
     spec.setdefault("token", TOKEN)  # the client is a fresh process: pass the credential on
-    queue: Any = multiprocessing.get_context("spawn").Queue()
-    process = multiprocessing.get_context("spawn").Process(
-        target=_client_process, args=(port, spec, queue)
-    )
-    process.start()
-    result: dict[str, Any] = queue.get(timeout=spec["seconds"] + 60)
-    process.join(timeout=10)
-    latencies = sorted(result["latencies"])
-    count = len(latencies)
-    return {
-        "requests": count,
-        "rps": count / result["elapsed"],
-        "p50_ms": statistics.median(latencies) * 1000 if latencies else 0.0,
-        "p99_ms": latencies[min(count - 1, int(count * 0.99))] * 1000 if latencies else 0.0,
-        "statuses": result["statuses"],
-    }
-
-
-# -- the system under test ----------------------------------------------------------------
-
-
-async def _admin(*statements: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(PG + "/postgres")
-    try:
-        for statement in statements:
-            await conn.execute(statement)
-    finally:
-        await conn.close()
+    return _loadgen.load(port, _build, **spec)
 
 
 async def _seed(database_url: str, events: int, capacities: list[int]) -> list[str]:
@@ -302,24 +190,6 @@ def stop_service(process: Any) -> None:
         process.wait(timeout=10)
 
 
-def _clean_redis(prefix: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    for key in client.scan_iter(match=prefix + "*", count=500):
-        client.delete(key)
-    client.close()
-
-
-def _row(name: str, result: dict[str, Any], reference: float | None) -> str:
-    ratio = f"{result['rps'] / reference:5.2f}" if reference else "    -"
-    statuses = " ".join(f"{k}:{v}" for k, v in sorted(result["statuses"].items()))
-    return (
-        f"{name:<14}{result['rps']:>9.0f}{result['p50_ms']:>9.1f}{result['p99_ms']:>9.1f}"
-        f"{ratio:>9}  {result['requests']:>7}  {statuses}"
-    )
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="per phase (bounded)")
@@ -334,7 +204,7 @@ def main() -> int:
     prefix = f"evbench:{uuid.uuid4().hex[:8]}:"
     port = free_port()
     log = Path(os.environ.get("TMPDIR", "/tmp")) / f"{database}.log"
-    asyncio.run(_admin(f'CREATE DATABASE "{database}"'))
+    asyncio.run(_loadgen.admin(f'CREATE DATABASE "{database}"'))
     process = None
     try:
         hot_id, sellout_id = asyncio.run(_seed(database_url, 100, [1_000_000, 500]))
@@ -374,8 +244,8 @@ def main() -> int:
     finally:
         if process is not None:
             stop_service(process)
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
-        _clean_redis(prefix)
+        asyncio.run(_loadgen.admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        clean_redis(prefix)
 
     reference = phases["reference"]["rps"]
     print(
@@ -388,8 +258,8 @@ def main() -> int:
         f"{'phase':<14}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'x ref':>9}  {'count':>7}  statuses"
     )
     for name, result in phases.items():
-        print(_row(name, result, None if name == "reference" else reference))
-    print(_row("db hot row", db_reference, None))
+        print(_loadgen.row(name, result, None if name == "reference" else reference))
+    print(_loadgen.row("db hot row", db_reference, None))
     print(
         "  (db hot row: bare asyncpg UPDATEs of one row, 20 connections, no service: the "
         "database's own ceiling for a hot event on this machine)"
