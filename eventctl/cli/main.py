@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from eventctl import __version__
-from eventctl.cli import cost, env, logs, status
+from eventctl.cli import cost, deploy, env, logs, status
 
 # Imported for their side effect: they add commands (render, plan, up, ...) to the `env` app.
 from eventctl.cli import env_lifecycle, env_render  # noqa: F401  # isort: skip
@@ -49,6 +49,7 @@ app = typer.Typer(
 app.add_typer(env.app, name="env")
 app.add_typer(cost.app, name="cost")
 app.add_typer(logs.app, name="logs")
+app.add_typer(deploy.app, name="deploy")
 app.command("status")(status.status)
 
 

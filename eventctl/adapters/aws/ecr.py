@@ -1,17 +1,31 @@
-"""ECR: what a repository holds."""
+"""ECR: what a repository holds, and whether an image tag is in it."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from eventctl.adapters.aws._calls import AwsError, Backoff, call
 from eventctl.adapters.aws.clients import aws_call, client_error, error_code
+
+
+class RepositoryNotFound(AwsError):
+    """The ECR repository does not exist."""
+
+    def __init__(self, repository: str) -> None:
+        super().__init__(
+            f"ECR repository {repository} does not exist",
+            hint="deploy the environment first (eventctl env up ENV), or check --env and --region",
+            code="RepositoryNotFoundException",
+        )
+        self.repository = repository
 
 
 class Ecr:
     """Wraps an ECR boto3 client."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, backoff: Backoff | None = None) -> None:
         self.client = client
+        self.backoff = backoff or Backoff()
 
     def image_count(self, repository: str, *, limit: int = 1000) -> int | None:
         """How many images `repository` holds (counting stops at `limit`); None if absent."""
@@ -32,3 +46,37 @@ class Ecr:
                     return None
                 raise
         return count
+
+    def repository_uri(self, repository: str) -> str:
+        """'<account>.dkr.ecr.<region>.amazonaws.com/<repository>'; RepositoryNotFound if absent."""
+        try:
+            response = call(
+                f"DescribeRepositories {repository}",
+                self.client.describe_repositories,
+                self.backoff,
+                repositoryNames=[repository],
+            )
+        except AwsError as exc:
+            if exc.code == "RepositoryNotFoundException":
+                raise RepositoryNotFound(repository) from None
+            raise
+        return str(response["repositories"][0]["repositoryUri"])
+
+    def image_digest(self, repository: str, tag: str) -> str | None:
+        """The digest of `repository:tag`, or None when the repository has no such tag."""
+        try:
+            response = call(
+                f"DescribeImages {repository}:{tag}",
+                self.client.describe_images,
+                self.backoff,
+                repositoryName=repository,
+                imageIds=[{"imageTag": tag}],
+            )
+        except AwsError as exc:
+            if exc.code == "ImageNotFoundException":
+                return None
+            if exc.code == "RepositoryNotFoundException":
+                raise RepositoryNotFound(repository) from None
+            raise
+        details = response.get("imageDetails", [])
+        return str(details[0]["imageDigest"]) if details else None

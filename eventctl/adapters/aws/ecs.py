@@ -1,4 +1,4 @@
-"""ECS: the describe calls `status` needs (services, task definitions), throttling retried."""
+"""ECS: the describe calls `status` needs and the two writes `deploy` makes, throttling retried."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ class ClusterNotFound(AwsError):
 
 
 class Ecs:
-    """Read-only ECS calls on one boto3 `ecs` client."""
+    """ECS calls on one boto3 `ecs` client: describes, and the writes a deploy makes."""
 
     def __init__(self, client: Any, backoff: Backoff | None = None) -> None:
         self.client = client
@@ -68,3 +68,46 @@ class Ecs:
             )
             self._task_definitions[arn] = response["taskDefinition"]
         return self._task_definitions[arn]
+
+    def task_definition_with_tags(self, arn: str) -> tuple[dict[str, Any], list[dict[str, str]]]:
+        """The task definition `arn` as DescribeTaskDefinition returns it, and its tags."""
+        response = call(
+            f"DescribeTaskDefinition {arn.rsplit('/', 1)[-1]}",
+            self.client.describe_task_definition,
+            self.backoff,
+            taskDefinition=arn,
+            include=["TAGS"],
+        )
+        return response["taskDefinition"], list(response.get("tags") or [])
+
+    def register_task_definition(
+        self, definition: dict[str, Any], tags: list[dict[str, str]]
+    ) -> dict[str, Any]:
+        """Register a new revision of `definition['family']`; the registered definition."""
+        kwargs = {**definition, **({"tags": tags} if tags else {})}
+        response = call(
+            f"RegisterTaskDefinition {definition.get('family', '')}",
+            self.client.register_task_definition,
+            self.backoff,
+            **kwargs,
+        )
+        registered: dict[str, Any] = response["taskDefinition"]
+        return registered
+
+    def update_service(self, cluster: str, service: str, task_definition: str) -> dict[str, Any]:
+        """Point `service` at `task_definition` (ECS starts a rolling deployment); the service."""
+        try:
+            response = call(
+                f"UpdateService {service}",
+                self.client.update_service,
+                self.backoff,
+                cluster=cluster,
+                service=service,
+                taskDefinition=task_definition,
+            )
+        except AwsError as exc:
+            if exc.code == "ClusterNotFoundException":
+                raise ClusterNotFound(cluster) from None
+            raise
+        updated: dict[str, Any] = response["service"]
+        return updated

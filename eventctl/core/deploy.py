@@ -1,0 +1,523 @@
+"""Rolling an image that is already in ECR out to ECS services, and watching it land.
+
+`start_deploy` checks everything before it changes anything (the environment, the service
+names, the cluster and services, the image tag in each ECR repository, the container to
+update), then for each service registers a task definition identical to the live one except
+for the service container's image, and points the service at it.
+
+`watch_deploy` polls until every rollout has ended. A rollout succeeded when the PRIMARY
+deployment runs the task definition we registered, its rolloutState is COMPLETED, it runs
+its desired count, and the service's load balancer targets are healthy. It failed when the
+rollout is FAILED, or when the PRIMARY deployment runs another task definition: that is how
+a circuit-breaker rollback looks, and older tools report it as a success.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from eventctl.adapters.aws._calls import ThrottledError
+from eventctl.adapters.aws.ecr import Ecr, RepositoryNotFound
+from eventctl.adapters.aws.ecs import ClusterNotFound, Ecs
+from eventctl.adapters.aws.elbv2 import LoadBalancing
+from eventctl.core.status import TARGET_OK, TROUBLE, ServiceEvent
+from eventctl.errors import EventctlError
+from eventctl.platform import Platform, Service
+
+READ_ONLY_FIELDS = frozenset(
+    {
+        "taskDefinitionArn",
+        "revision",
+        "status",
+        "requiresAttributes",
+        "compatibilities",
+        "registeredAt",
+        "registeredBy",
+        "deregisteredAt",
+    }
+)
+"""What DescribeTaskDefinition returns but RegisterTaskDefinition does not accept."""
+
+POLL_SECONDS = 4.0
+POLL_JITTER = 1.0
+MAX_POLL_SECONDS = 32.0
+DEFAULT_TIMEOUT = "15m"
+KEPT_EVENTS = 20
+
+IN_PROGRESS = "in progress"
+STARTED = "started"
+SUCCEEDED = "succeeded"
+FAILED = "failed"
+ROLLED_BACK = "rolled back"
+TIMED_OUT = "timed out"
+
+_TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$", re.IGNORECASE)
+_DURATION_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+@dataclass
+class ServiceRollout:
+    """One service's deployment: what it replaced, and how far it has got."""
+
+    service: str
+    ecs_service: str
+    image: str
+    image_digest: str
+    previous_task_definition: str
+    previous_image: str | None
+    task_definition: str
+    replaced_deployment: str | None = None
+    """id of the PRIMARY deployment before ours (until ECS shows ours, it stays PRIMARY)"""
+    outcome: str = STARTED
+    rollout: str | None = None
+    """our deployment's rolloutState (IN_PROGRESS, COMPLETED, FAILED)"""
+    rollout_reason: str | None = None
+    desired: int = 0
+    running: int = 0
+    pending: int = 0
+    failed_tasks: int = 0
+    targets: dict[str, int] = field(default_factory=dict)
+    live_task_definition: str | None = None
+    """the PRIMARY deployment's task definition at the last poll"""
+    detail: str = ""
+    """why it failed, or what it is (was) waiting for"""
+    events: list[ServiceEvent] = field(default_factory=list)
+    seen_event_ids: set[str] = field(default_factory=set, repr=False)
+
+    @property
+    def revision(self) -> str:
+        return revision_of(self.task_definition)
+
+    @property
+    def previous_revision(self) -> str:
+        return revision_of(self.previous_task_definition)
+
+    @property
+    def finished(self) -> bool:
+        return self.outcome in (SUCCEEDED, FAILED, ROLLED_BACK, TIMED_OUT)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "service": self.service,
+            "ecs_service": self.ecs_service,
+            "outcome": self.outcome,
+            "detail": self.detail,
+            "image": self.image,
+            "image_digest": self.image_digest,
+            "task_definition": self.task_definition,
+            "previous_task_definition": self.previous_task_definition,
+            "previous_image": self.previous_image,
+            "live_task_definition": self.live_task_definition,
+            "rollout": self.rollout,
+            "rollout_reason": self.rollout_reason,
+            "desired": self.desired,
+            "running": self.running,
+            "pending": self.pending,
+            "failed_tasks": self.failed_tasks,
+            "targets": self.targets,
+            "events": [{"id": e.id, "at": e.at, "message": e.message} for e in self.events],
+        }
+
+
+@dataclass
+class DeployResult:
+    """The rollouts of one `deploy service` run."""
+
+    env: str
+    cluster: str
+    image_tag: str
+    rollouts: list[ServiceRollout]
+
+    @property
+    def ok(self) -> bool:
+        """True when every rollout succeeded (or, not waited on, was started)."""
+        return all(r.outcome in (SUCCEEDED, STARTED) for r in self.rollouts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "env": self.env,
+            "cluster": self.cluster,
+            "image_tag": self.image_tag,
+            "ok": self.ok,
+            "services": [r.to_dict() for r in self.rollouts],
+        }
+
+
+@dataclass
+class Poll:
+    """What one look at the services found, for the caller to show."""
+
+    rollouts: list[ServiceRollout]
+    new_events: list[tuple[str, ServiceEvent]]
+    throttled_for: float | None = None
+    """seconds until the next look when AWS throttled this one"""
+
+
+# -- starting --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    service: Service
+    ecs_service: str
+    image: str
+    digest: str
+    current_arn: str
+    current_image: str | None
+    definition: dict[str, Any]
+    tags: list[dict[str, str]]
+    event_ids: set[str]
+    primary_id: str | None
+
+
+def start_deploy(
+    platform: Platform,
+    env: str,
+    services: Sequence[str],
+    image_tag: str,
+    *,
+    ecs: Ecs,
+    ecr: Ecr,
+) -> DeployResult:
+    """Check, then register a task definition with `image_tag` and update each service.
+
+    Nothing is changed until every service, repository and image has been found.
+    """
+    names = platform.names(_aws_env(platform, env))
+    chosen = list(dict.fromkeys(platform.service(name) for name in services))
+    if not chosen:
+        raise EventctlError(
+            "no service named",
+            hint=f"name one or more of: {', '.join(s.name for s in platform.services)}",
+        )
+    check_tag(image_tag)
+    described = _describe(ecs, names.cluster, [names.ecs_service(s) for s in chosen], env)
+    images = {s.name: _image(ecr, names.ecr_repository(s), image_tag, env) for s in chosen}
+    plans = [
+        _plan(ecs, s, names.ecs_service(s), described[names.ecs_service(s)], images[s.name])
+        for s in chosen
+    ]
+    result = DeployResult(env=env, cluster=names.cluster, image_tag=image_tag, rollouts=[])
+    for plan in plans:
+        try:
+            result.rollouts.append(_roll(ecs, names.cluster, plan))
+        except EventctlError as exc:
+            if not result.rollouts:
+                raise
+            started = ", ".join(r.service for r in result.rollouts)
+            raise EventctlError(
+                f"{exc.message} (the deployment of {started} had already started)",
+                hint=f"watch them with `eventctl status --env {env}`; then deploy the others again",
+            ) from None
+    return result
+
+
+def with_image(definition: dict[str, Any], service: Service, image: str) -> dict[str, Any]:
+    """A registrable copy of `definition` whose service container runs `image`."""
+    fresh = {k: copy.deepcopy(v) for k, v in definition.items() if k not in READ_ONLY_FIELDS}
+    _service_container(fresh, service)["image"] = image
+    return fresh
+
+
+def check_tag(tag: str) -> None:
+    """Refuse what ECR would not accept as a tag (and a digest, which is not a tag)."""
+    if not _TAG.fullmatch(tag):
+        raise EventctlError(
+            f"{tag!r} is not an image tag",
+            hint="a tag is up to 128 letters, digits, '_', '.' and '-', e.g. v1.4.2 or a git sha",
+        )
+
+
+def _aws_env(platform: Platform, env: str) -> str:
+    if platform.environment(env).kind != "aws":
+        raise EventctlError(
+            f"deploy rolls images out to ECS; the {env} environment runs the services on this "
+            "machine",
+            hint="use --env dev or --env prod (locally, `eventctl env up local` restarts the "
+            "services from this checkout)",
+        )
+    return env
+
+
+def _describe(ecs: Ecs, cluster: str, ecs_names: list[str], env: str) -> dict[str, dict[str, Any]]:
+    try:
+        found, missing = ecs.describe_services(cluster, ecs_names)
+    except ClusterNotFound:
+        raise EventctlError(
+            f"ECS cluster {cluster} does not exist: the {env} environment is not deployed",
+            hint=f"create it with `eventctl env up {env}` (or check --region / --endpoint-url)",
+        ) from None
+    if missing:
+        raise EventctlError(
+            f"ECS service {', '.join(missing)} does not exist in cluster {cluster}",
+            hint=f"create the services with `eventctl env up {env}`",
+        )
+    return found
+
+
+def _image(ecr: Ecr, repository: str, tag: str, env: str) -> tuple[str, str]:
+    """('<repository uri>:<tag>', digest), or an error naming the repository and tag."""
+    try:
+        uri = ecr.repository_uri(repository)
+        digest = ecr.image_digest(repository, tag)
+    except RepositoryNotFound:
+        raise EventctlError(
+            f"ECR repository {repository} does not exist",
+            hint=f"create the {env} environment with `eventctl env up {env}`",
+        ) from None
+    if digest is None:
+        raise EventctlError(
+            f"ECR repository {repository} has no image tagged {tag!r}",
+            hint=f"push the image first, or pick a tag it holds: "
+            f"aws ecr list-images --repository-name {repository}",
+        )
+    return f"{uri}:{tag}", digest
+
+
+def _plan(
+    ecs: Ecs, service: Service, ecs_name: str, described: dict[str, Any], image: tuple[str, str]
+) -> _Plan:
+    current_arn = str(described.get("taskDefinition", ""))
+    definition, tags = ecs.task_definition_with_tags(current_arn)
+    current_image = _service_container(definition, service).get("image")
+    return _Plan(
+        service=service,
+        ecs_service=ecs_name,
+        image=image[0],
+        digest=image[1],
+        current_arn=current_arn,
+        current_image=current_image,
+        definition=with_image(definition, service, image[0]),
+        tags=tags,
+        event_ids={str(e.get("id", "")) for e in described.get("events", [])},
+        primary_id=next(
+            (d.get("id") for d in described.get("deployments", []) if d.get("status") == "PRIMARY"),
+            None,
+        ),
+    )
+
+
+def _roll(ecs: Ecs, cluster: str, plan: _Plan) -> ServiceRollout:
+    registered = ecs.register_task_definition(plan.definition, plan.tags)
+    new_arn = str(registered["taskDefinitionArn"])
+    ecs.update_service(cluster, plan.ecs_service, new_arn)
+    return ServiceRollout(
+        service=plan.service.name,
+        ecs_service=plan.ecs_service,
+        image=plan.image,
+        image_digest=plan.digest,
+        previous_task_definition=plan.current_arn,
+        previous_image=plan.current_image,
+        task_definition=new_arn,
+        replaced_deployment=plan.primary_id,
+        seen_event_ids=set(plan.event_ids),
+    )
+
+
+def _service_container(definition: dict[str, Any], service: Service) -> dict[str, Any]:
+    """The container named after the service ('auth-service' or 'auth'), else the only one."""
+    containers: list[dict[str, Any]] = definition.get("containerDefinitions", [])
+    named = [c for c in containers if c.get("name") in (service.full_name, service.name)]
+    if named:
+        return named[0]
+    if len(containers) == 1:
+        return containers[0]
+    family = definition.get("family", "?")
+    raise EventctlError(
+        f"task definition {family} has no container named {service.full_name}",
+        hint="the Terraform names the container after the service; "
+        f"containers found: {', '.join(str(c.get('name')) for c in containers) or 'none'}",
+    )
+
+
+# -- watching --------------------------------------------------------------------------------
+
+
+def watch_deploy(
+    result: DeployResult,
+    *,
+    ecs: Ecs,
+    load_balancing: LoadBalancing,
+    timeout: float,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+    rng: random.Random | None = None,
+    on_poll: Callable[[Poll], None] | None = None,
+    interval: float = POLL_SECONDS,
+) -> DeployResult:
+    """Poll until every rollout succeeded or failed, or `timeout` seconds have passed.
+
+    Polls every `interval` seconds plus up to a second of jitter; when AWS throttles, the
+    wait doubles (up to 32 s) until a poll gets through.
+    """
+    rng = rng or random.Random()
+    for rollout in result.rollouts:
+        rollout.outcome = IN_PROGRESS
+    deadline = clock() + timeout
+    delay = interval
+    while True:
+        throttled_for = None
+        try:
+            new_events = _poll(result, ecs, load_balancing)
+            delay = interval
+        except ThrottledError:
+            new_events = []
+            delay = min(MAX_POLL_SECONDS, delay * 2)
+            throttled_for = delay
+        if on_poll is not None:
+            on_poll(Poll(result.rollouts, new_events, throttled_for))
+        if all(r.finished for r in result.rollouts):
+            return result
+        remaining = deadline - clock()
+        if remaining <= 0:
+            _time_out(result, timeout)
+            return result
+        sleep(min(delay + rng.uniform(0, POLL_JITTER), remaining))
+
+
+def _poll(
+    result: DeployResult, ecs: Ecs, load_balancing: LoadBalancing
+) -> list[tuple[str, ServiceEvent]]:
+    waiting = [r for r in result.rollouts if not r.finished]
+    found, _ = ecs.describe_services(result.cluster, [r.ecs_service for r in waiting])
+    new_events: list[tuple[str, ServiceEvent]] = []
+    for rollout in waiting:
+        described = found.get(rollout.ecs_service)
+        if described is None:
+            rollout.outcome, rollout.detail = FAILED, "the ECS service no longer exists"
+            continue
+        new_events += [(rollout.service, e) for e in _new_trouble(rollout, described)]
+        _assess(rollout, described, load_balancing)
+    return new_events
+
+
+def _assess(rollout: ServiceRollout, described: dict[str, Any], balancing: LoadBalancing) -> None:
+    deployments: list[dict[str, Any]] = described.get("deployments", [])
+    primary = next((d for d in deployments if d.get("status") == "PRIMARY"), {})
+    ours = next((d for d in deployments if d.get("taskDefinition") == rollout.task_definition), {})
+    shown = ours or primary
+    rollout.rollout = shown.get("rolloutState")
+    rollout.rollout_reason = shown.get("rolloutStateReason")
+    rollout.desired = int(shown.get("desiredCount", described.get("desiredCount", 0)))
+    rollout.running = int(shown.get("runningCount", 0))
+    rollout.pending = int(shown.get("pendingCount", 0))
+    rollout.failed_tasks = int(shown.get("failedTasks", 0))
+    rollout.live_task_definition = primary.get("taskDefinition") or described.get("taskDefinition")
+    if rollout.live_task_definition != rollout.task_definition:
+        if not ours and primary.get("id") and primary.get("id") == rollout.replaced_deployment:
+            rollout.detail = "ECS to start the new deployment"
+            return
+        _taken_over(rollout)
+    elif rollout.rollout == "FAILED":
+        rollout.outcome = FAILED
+        rollout.detail = f"the deployment failed: {rollout.rollout_reason or 'no reason given'}"
+    elif rollout.rollout != "COMPLETED" or rollout.running < rollout.desired:
+        rollout.detail = (
+            f"rollout {rollout.rollout or 'to start'}, "
+            f"{rollout.running} of {rollout.desired} tasks running"
+        )
+    else:
+        _check_targets(rollout, described, balancing)
+
+
+def _taken_over(rollout: ServiceRollout) -> None:
+    """The PRIMARY deployment is not ours: rolled back by ECS, or replaced by someone."""
+    live = revision_of(rollout.live_task_definition or "?")
+    reason = f": {rollout.rollout_reason}" if rollout.rollout == "FAILED" else ""
+    if rollout.rollout == "FAILED" or rollout.live_task_definition == (
+        rollout.previous_task_definition
+    ):
+        rollout.outcome = ROLLED_BACK
+        rollout.detail = f"the deployment failed and ECS rolled the service back to {live}{reason}"
+    else:
+        rollout.outcome = FAILED
+        rollout.detail = f"another deployment ({live}) replaced this one before it finished"
+
+
+def _check_targets(
+    rollout: ServiceRollout, described: dict[str, Any], balancing: LoadBalancing
+) -> None:
+    rollout.targets = {}
+    for balancer in described.get("loadBalancers", []):
+        arn = balancer.get("targetGroupArn")
+        for target in balancing.target_health(arn) if arn else []:
+            rollout.targets[target["state"]] = rollout.targets.get(target["state"], 0) + 1
+    total = sum(rollout.targets.values())
+    healthy = rollout.targets.get("healthy", 0)
+    others = {s: n for s, n in rollout.targets.items() if s not in TARGET_OK}
+    needs_targets = bool(described.get("loadBalancers")) and rollout.desired > 0
+    if not others and (healthy or not needs_targets):
+        rollout.outcome, rollout.detail = SUCCEEDED, ""
+        return
+    states = ", ".join(f"{n} {s}" for s, n in sorted(others.items())) or "none registered"
+    rollout.detail = f"load balancer targets to become healthy ({healthy} of {total}; {states})"
+
+
+def _new_trouble(rollout: ServiceRollout, described: dict[str, Any]) -> list[ServiceEvent]:
+    """Trouble events not seen before, oldest first (ECS lists the newest first)."""
+    fresh = []
+    for event in reversed(described.get("events", [])):
+        event_id = str(event.get("id", ""))
+        if event_id in rollout.seen_event_ids:
+            continue
+        rollout.seen_event_ids.add(event_id)
+        message = str(event.get("message", ""))
+        if TROUBLE.search(message):
+            fresh.append(
+                ServiceEvent(id=event_id, at=_iso(event.get("createdAt")), message=message)
+            )
+    rollout.events = (rollout.events + fresh)[-KEPT_EVENTS:]
+    return fresh
+
+
+def _time_out(result: DeployResult, timeout: float) -> None:
+    for rollout in result.rollouts:
+        if not rollout.finished:
+            rollout.outcome = TIMED_OUT
+            waited_for = rollout.detail or "the first look at the service"
+            rollout.detail = f"gave up after {format_duration(timeout)} waiting for {waited_for}"
+
+
+# -- small helpers -----------------------------------------------------------------------------
+
+
+def revision_of(task_definition_arn: str) -> str:
+    """'family:12' of a task definition ARN."""
+    return task_definition_arn.rsplit("/", 1)[-1]
+
+
+def tag_of(image: str | None) -> str | None:
+    """'v7' of 'repo:v7' (None for a digest or no tag)."""
+    if not image or "@" in image:
+        return None
+    last = image.rsplit("/", 1)[-1]
+    return last.split(":", 1)[1] if ":" in last else None
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in '15m', '90s', '1h' or '600' (seconds)."""
+    match = _DURATION.match(text)
+    if not match or float(match.group(1)) <= 0:
+        raise EventctlError(
+            f"cannot read the duration {text!r}", hint="use a duration like 90s, 15m or 1h"
+        )
+    return float(match.group(1)) * _DURATION_UNITS[(match.group(2) or "s").lower()]
+
+
+def format_duration(seconds: float) -> str:
+    """'15m' for 900, '1h' for 3600, '90s' for 90."""
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value or "")

@@ -1,0 +1,607 @@
+"""`start_deploy` against moto (task definitions, services, ECR images are real there), and
+`watch_deploy` against scripted ECS answers: moto never runs service tasks, so rollouts that
+complete, fail, roll back or stall are written out in tests/fakes/ecs.py."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from eventctl.adapters.aws._calls import Backoff
+from eventctl.adapters.aws.ecr import Ecr
+from eventctl.adapters.aws.ecs import Ecs
+from eventctl.adapters.aws.elbv2 import LoadBalancing
+from eventctl.core.deploy import (
+    FAILED,
+    READ_ONLY_FIELDS,
+    ROLLED_BACK,
+    STARTED,
+    SUCCEEDED,
+    TIMED_OUT,
+    DeployResult,
+    Poll,
+    ServiceRollout,
+    format_duration,
+    parse_duration,
+    start_deploy,
+    watch_deploy,
+    with_image,
+)
+from eventctl.errors import EventctlError, UnknownNameError
+from eventctl.platform import Platform, build_platform
+from tests.fakes.ecs import (
+    FakeTargetHealth,
+    ScriptedEcsClient,
+    deployment,
+    service_with,
+    task_definition_arn,
+)
+
+ENV = "dev"
+ACCOUNT = "123456789012"
+
+
+@pytest.fixture
+def platform() -> Platform:
+    return build_platform()
+
+
+# -- an environment in moto, shaped like the Terraform's -------------------------------------
+
+
+def push_image(moto_server: Any, repository: str, tag: str) -> str:
+    """Put an image manifest tagged `tag` into `repository`; its digest."""
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {
+            "mediaType": "application/vnd.docker.container.image.v1+json",
+            "size": len(tag),
+            "digest": "sha256:" + (tag.encode().hex() * 64)[:64],
+        },
+        "layers": [],
+    }
+    response = moto_server.client("ecr").put_image(
+        repositoryName=repository, imageManifest=json.dumps(manifest), imageTag=tag
+    )
+    return str(response["image"]["imageId"]["imageDigest"])
+
+
+def create_environment(
+    moto_server: Any,
+    platform: Platform,
+    *,
+    services: tuple[str, ...] = ("auth", "booking"),
+    tags: tuple[str, ...] = ("bootstrap", "v2"),
+    sidecar: bool = False,
+) -> dict[str, str]:
+    """Cluster, ECR repositories holding `tags`, and services on a task definition that runs
+    the `bootstrap` image, as `env up` leaves them: {service: task definition ARN}."""
+    names = platform.names(ENV)
+    ecs, ecr, elbv2, ec2 = (moto_server.client(s) for s in ("ecs", "ecr", "elbv2", "ec2"))
+    ecs.create_cluster(clusterName=names.cluster)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.11.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc)["GroupId"]
+    arns = {}
+    for name in services:
+        service = platform.service(name)
+        repository = names.ecr_repository(service)
+        uri = ecr.create_repository(repositoryName=repository)["repository"]["repositoryUri"]
+        for tag in tags:
+            push_image(moto_server, repository, tag)
+        target_group = elbv2.create_target_group(
+            Name=names.target_group(service),
+            Protocol="HTTP",
+            Port=service.port,
+            VpcId=vpc,
+            TargetType="ip",
+        )["TargetGroups"][0]["TargetGroupArn"]
+        elbv2.register_targets(
+            TargetGroupArn=target_group, Targets=[{"Id": "10.0.11.10", "Port": service.port}]
+        )
+        containers = [terraform_container(service.full_name, f"{uri}:bootstrap", service.port)]
+        if sidecar:
+            containers.append({"name": "log-router", "image": "fluent-bit:2.2", "essential": True})
+        arn = ecs.register_task_definition(
+            family=names.ecs_service(service),
+            requiresCompatibilities=["FARGATE"],
+            networkMode="awsvpc",
+            cpu=str(service.cpu),
+            memory=str(service.memory),
+            executionRoleArn=f"arn:aws:iam::{ACCOUNT}:role/{names.execution_role}",
+            taskRoleArn=f"arn:aws:iam::{ACCOUNT}:role/{names.task_role(service)}",
+            runtimePlatform={"operatingSystemFamily": "LINUX", "cpuArchitecture": "X86_64"},
+            volumes=[{"name": "tmp"}],
+            containerDefinitions=containers,
+            tags=[{"key": "Environment", "value": ENV}, {"key": "Service", "value": name}],
+        )["taskDefinition"]["taskDefinitionArn"]
+        ecs.create_service(
+            cluster=names.cluster,
+            serviceName=names.ecs_service(service),
+            taskDefinition=arn,
+            desiredCount=2,
+            launchType="FARGATE",
+            networkConfiguration={
+                "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}
+            },
+            loadBalancers=[
+                {
+                    "targetGroupArn": target_group,
+                    "containerName": service.full_name,
+                    "containerPort": service.port,
+                }
+            ],
+        )
+        arns[name] = arn
+    return arns
+
+
+def terraform_container(name: str, image: str, port: int) -> dict[str, Any]:
+    """The container definition templates/terraform/modules/ecs declares."""
+    return {
+        "name": name,
+        "image": image,
+        "essential": True,
+        "readonlyRootFilesystem": True,
+        "portMappings": [{"containerPort": port, "protocol": "tcp", "name": "http"}],
+        "environment": [{"name": "APP_ENV", "value": ENV}],
+        "secrets": [{"name": "DATABASE_URL", "valueFrom": f"arn:aws:secretsmanager:x:{name}"}],
+        "mountPoints": [{"sourceVolume": "tmp", "containerPath": "/tmp", "readOnly": False}],
+        "logConfiguration": {
+            "logDriver": "awslogs",
+            "options": {
+                "awslogs-group": f"/ecs/event-planner/dev/{name}",
+                "awslogs-region": "eu-west-1",
+                "awslogs-stream-prefix": "ecs",
+            },
+        },
+    }
+
+
+def deploy(moto_server: Any, platform: Platform, services: list[str], tag: str) -> DeployResult:
+    return start_deploy(
+        platform,
+        ENV,
+        services,
+        tag,
+        ecs=Ecs(moto_server.client("ecs")),
+        ecr=Ecr(moto_server.client("ecr")),
+    )
+
+
+def registered_revisions(moto_server: Any) -> list[str]:
+    return list(moto_server.client("ecs").list_task_definitions()["taskDefinitionArns"])
+
+
+# -- starting a deploy (moto) ------------------------------------------------------------------
+
+
+def test_the_new_revision_differs_from_the_live_one_only_by_image(
+    moto_server: Any, platform: Platform
+) -> None:
+    before = create_environment(moto_server, platform)
+    ecs = moto_server.client("ecs")
+
+    result = deploy(moto_server, platform, ["auth"], "v2")
+
+    (rollout,) = result.rollouts
+    assert rollout.outcome == STARTED
+    assert rollout.previous_task_definition == before["auth"]
+    assert rollout.task_definition.endswith("task-definition/event-planner-dev-auth-service:2")
+    old = ecs.describe_task_definition(taskDefinition=before["auth"], include=["TAGS"])
+    new = ecs.describe_task_definition(taskDefinition=rollout.task_definition, include=["TAGS"])
+    uri = f"{ACCOUNT}.dkr.ecr.eu-west-1.amazonaws.com/event-planner-dev-auth-svc"
+    assert new["taskDefinition"]["containerDefinitions"][0]["image"] == f"{uri}:v2"
+    assert old["taskDefinition"]["containerDefinitions"][0]["image"] == f"{uri}:bootstrap"
+    assert comparable(new["taskDefinition"]) == comparable(old["taskDefinition"])
+    assert new["tags"] == old["tags"]
+    assert rollout.image == f"{uri}:v2" and rollout.image_digest.startswith("sha256:")
+    assert rollout.previous_image == f"{uri}:bootstrap"
+    assert str(rollout.replaced_deployment).startswith("ecs-svc/")
+
+
+def comparable(definition: dict[str, Any]) -> dict[str, Any]:
+    """The definition without what describe adds and without the container images."""
+    kept = {k: v for k, v in definition.items() if k not in READ_ONLY_FIELDS}
+    kept["containerDefinitions"] = [
+        {k: v for k, v in c.items() if k != "image"} for c in kept["containerDefinitions"]
+    ]
+    return kept
+
+
+def test_the_service_is_pointed_at_the_new_revision(moto_server: Any, platform: Platform) -> None:
+    before = create_environment(moto_server, platform)
+    names = platform.names(ENV)
+
+    result = deploy(moto_server, platform, ["booking-service", "auth"], "v2")
+
+    services = moto_server.client("ecs").describe_services(
+        cluster=names.cluster,
+        services=["event-planner-dev-auth-service", "event-planner-dev-booking-service"],
+    )["services"]
+    live = {s["serviceName"]: s["taskDefinition"] for s in services}
+    assert [r.service for r in result.rollouts] == ["booking", "auth"]
+    assert live == {r.ecs_service: r.task_definition for r in result.rollouts}
+    assert set(live.values()).isdisjoint(before.values())
+
+
+def test_only_the_service_container_gets_the_new_image(
+    moto_server: Any, platform: Platform
+) -> None:
+    create_environment(moto_server, platform, services=("auth",), sidecar=True)
+
+    result = deploy(moto_server, platform, ["auth"], "v2")
+
+    new = moto_server.client("ecs").describe_task_definition(
+        taskDefinition=result.rollouts[0].task_definition
+    )["taskDefinition"]
+    images = {c["name"]: c["image"] for c in new["containerDefinitions"]}
+    assert images["auth-service"].endswith("/event-planner-dev-auth-svc:v2")
+    assert images["log-router"] == "fluent-bit:2.2"
+
+
+def test_a_tag_missing_from_any_repository_changes_nothing(
+    moto_server: Any, platform: Platform
+) -> None:
+    create_environment(moto_server, platform)
+    push_image(moto_server, "event-planner-dev-auth-svc", "v3")  # auth has v3, booking not
+    before = registered_revisions(moto_server)
+
+    with pytest.raises(EventctlError) as caught:
+        deploy(moto_server, platform, ["auth", "booking"], "v3")
+
+    assert caught.value.message == (
+        "ECR repository event-planner-dev-booking-svc has no image tagged 'v3'"
+    )
+    assert "aws ecr list-images --repository-name event-planner-dev-booking-svc" in str(
+        caught.value.hint
+    )
+    assert registered_revisions(moto_server) == before
+
+
+def test_a_missing_repository_is_named(moto_server: Any, platform: Platform) -> None:
+    create_environment(moto_server, platform)
+    moto_server.client("ecr").delete_repository(
+        repositoryName="event-planner-dev-booking-svc", force=True
+    )
+
+    with pytest.raises(EventctlError) as caught:
+        deploy(moto_server, platform, ["auth", "booking"], "v2")
+
+    assert caught.value.message == "ECR repository event-planner-dev-booking-svc does not exist"
+    assert caught.value.hint == "create the dev environment with `eventctl env up dev`"
+    assert len(registered_revisions(moto_server)) == 2
+
+
+def test_an_environment_not_deployed_says_how_to_create_it(
+    moto_server: Any, platform: Platform
+) -> None:
+    with pytest.raises(EventctlError) as caught:
+        deploy(moto_server, platform, ["auth"], "v2")
+
+    assert "ECS cluster event-planner-dev-cluster does not exist" in caught.value.message
+    assert "eventctl env up dev" in str(caught.value.hint)
+
+
+def test_a_missing_service_says_how_to_create_it(moto_server: Any, platform: Platform) -> None:
+    create_environment(moto_server, platform, services=("auth",))
+
+    with pytest.raises(EventctlError) as caught:
+        deploy(moto_server, platform, ["auth", "payment"], "v2")
+
+    assert caught.value.message == (
+        "ECS service event-planner-dev-payment-service does not exist in cluster "
+        "event-planner-dev-cluster"
+    )
+    assert caught.value.hint == "create the services with `eventctl env up dev`"
+    assert len(registered_revisions(moto_server)) == 1
+
+
+def test_an_unknown_service_lists_the_services(moto_server: Any, platform: Platform) -> None:
+    with pytest.raises(UnknownNameError) as caught:
+        deploy(moto_server, platform, ["auth", "billing"], "v2")
+
+    assert caught.value.hint == "known services: auth, event, booking, payment, notification"
+
+
+@pytest.mark.parametrize("tag", ["", "sha256:abc", "v1 2", "-v1"])
+def test_what_is_not_a_tag_is_refused(moto_server: Any, platform: Platform, tag: str) -> None:
+    with pytest.raises(EventctlError, match="is not an image tag"):
+        deploy(moto_server, platform, ["auth"], tag)
+
+
+def test_the_local_environment_is_refused(moto_server: Any, platform: Platform) -> None:
+    with pytest.raises(EventctlError) as caught:
+        start_deploy(
+            platform,
+            "local",
+            ["auth"],
+            "v2",
+            ecs=Ecs(moto_server.client("ecs")),
+            ecr=Ecr(moto_server.client("ecr")),
+        )
+
+    assert "the local environment runs the services on this machine" in caught.value.message
+    assert "--env dev" in str(caught.value.hint)
+
+
+def test_with_image_drops_what_describe_adds(platform: Platform) -> None:
+    described = {
+        "taskDefinitionArn": "arn:x",
+        "revision": 4,
+        "status": "ACTIVE",
+        "requiresAttributes": [{"name": "ecs.capability.secrets"}],
+        "compatibilities": ["EC2", "FARGATE"],
+        "registeredAt": "2024-05-01",
+        "registeredBy": "arn:aws:iam::1:user/x",
+        "family": "event-planner-dev-auth-service",
+        "containerDefinitions": [{"name": "auth-service", "image": "repo:old"}],
+    }
+
+    fresh = with_image(described, platform.service("auth"), "repo:new")
+
+    assert fresh == {
+        "family": "event-planner-dev-auth-service",
+        "containerDefinitions": [{"name": "auth-service", "image": "repo:new"}],
+    }
+    assert described["containerDefinitions"][0]["image"] == "repo:old"
+
+
+def test_a_definition_without_the_service_container_is_refused(platform: Platform) -> None:
+    described = {
+        "family": "f",
+        "containerDefinitions": [{"name": "app", "image": "a"}, {"name": "proxy", "image": "b"}],
+    }
+    with pytest.raises(EventctlError, match="has no container named auth-service"):
+        with_image(described, platform.service("auth"), "repo:new")
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds", "shown"),
+    [("15m", 900, "15m"), ("90s", 90, "90s"), ("1h", 3600, "1h"), ("45", 45, "45s")],
+)
+def test_durations(text: str, seconds: float, shown: str) -> None:
+    assert parse_duration(text) == seconds
+    assert format_duration(seconds) == shown
+
+
+@pytest.mark.parametrize("text", ["", "soon", "0m", "-5m", "10d"])
+def test_bad_durations_are_refused(text: str) -> None:
+    with pytest.raises(EventctlError, match="cannot read the duration"):
+        parse_duration(text)
+
+
+# -- watching a rollout (scripted ECS: moto never runs tasks) ----------------------------------
+
+CLUSTER = "event-planner-dev-cluster"
+OLD = task_definition_arn("event-planner-dev-auth-service", 7)
+NEW = task_definition_arn("event-planner-dev-auth-service", 8)
+GROUP = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/event-planner-dev-auth/1"
+
+
+class Clock:
+    """Time that moves only when the watcher sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def started(service: str = "auth", old: str = OLD, new: str = NEW) -> ServiceRollout:
+    return ServiceRollout(
+        service=service,
+        ecs_service=f"event-planner-dev-{service}-service",
+        image=f"repo/{service}:v8",
+        image_digest="sha256:ab",
+        previous_task_definition=old,
+        previous_image=f"repo/{service}:v7",
+        task_definition=new,
+        replaced_deployment="ecs-svc/old",
+        seen_event_ids={"old-1"},
+    )
+
+
+def auth(*deployments: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    return service_with("event-planner-dev-auth-service", CLUSTER, list(deployments), **kwargs)
+
+
+def watch(
+    steps: list[Any],
+    targets: list[list[str]] | None = None,
+    *,
+    rollouts: list[ServiceRollout] | None = None,
+    timeout: float = 900,
+) -> tuple[DeployResult, Clock, list[Poll], ScriptedEcsClient]:
+    result = DeployResult(ENV, CLUSTER, "v8", rollouts or [started()])
+    clock = Clock()
+    polls: list[Poll] = []
+    client = ScriptedEcsClient(steps)
+    watch_deploy(
+        result,
+        ecs=Ecs(client, Backoff(attempts=1)),
+        load_balancing=LoadBalancing(FakeTargetHealth({GROUP: targets or [["healthy"] * 2]})),
+        timeout=timeout,
+        clock=clock.clock,
+        sleep=clock.sleep,
+        rng=random.Random(7),
+        on_poll=lambda poll: polls.append(copy.deepcopy(poll)),  # as it was at that poll
+    )
+    return result, clock, polls, client
+
+
+def test_a_completed_rollout_with_healthy_targets_succeeds() -> None:
+    steps = [
+        [auth(deployment(NEW, pending=2), deployment(OLD, status="ACTIVE", running=2))],
+        [auth(deployment(NEW, running=1, pending=1), deployment(OLD, status="ACTIVE", running=1))],
+        [auth(deployment(NEW, rollout="COMPLETED", running=2), target_group_arns=(GROUP,))],
+    ]
+
+    result, clock, polls, _ = watch(steps)
+
+    (rollout,) = result.rollouts
+    assert rollout.outcome == SUCCEEDED and result.ok
+    assert (rollout.desired, rollout.running, rollout.rollout) == (2, 2, "COMPLETED")
+    assert rollout.targets == {"healthy": 2}
+    assert len(polls) == 3 and len(clock.sleeps) == 2
+    assert all(4 <= s < 5 for s in clock.sleeps)  # the poll interval plus jitter
+
+
+def test_success_waits_for_the_load_balancer_targets() -> None:
+    done = [auth(deployment(NEW, rollout="COMPLETED", running=2), target_group_arns=(GROUP,))]
+
+    result, _, polls, _ = watch(
+        [done], targets=[["initial", "initial"], ["healthy", "unhealthy"], ["healthy", "healthy"]]
+    )
+
+    assert result.rollouts[0].outcome == SUCCEEDED
+    assert len(polls) == 3
+
+
+def test_targets_that_stay_unhealthy_time_out() -> None:
+    done = [auth(deployment(NEW, rollout="COMPLETED", running=2), target_group_arns=(GROUP,))]
+
+    result, clock, _, _ = watch([done], targets=[["healthy", "unhealthy"]], timeout=60)
+
+    (rollout,) = result.rollouts
+    assert rollout.outcome == TIMED_OUT and not result.ok
+    assert rollout.detail == (
+        "gave up after 1m waiting for load balancer targets to become healthy (1 of 2; 1 unhealthy)"
+    )
+    assert clock.now >= 1060
+
+
+def test_a_failed_rollout_fails_and_shows_its_trouble_once() -> None:
+    events = (
+        ("e2", "(service auth) is unable to consistently start tasks successfully."),
+        ("e1", "(service auth) has started 2 tasks: (task a) (task b)."),
+        ("old-1", "(service auth) failed container health checks last week."),
+    )
+    failing = auth(deployment(NEW, pending=2), deployment(OLD, status="ACTIVE"), events=events[1:])
+    failed = auth(
+        deployment(NEW, rollout="FAILED", failed=3, reason="tasks failed to start."),
+        deployment(OLD, status="ACTIVE", running=2),
+        events=events,
+    )
+
+    result, _, polls, _ = watch([[failing], [failed], [failed]])
+
+    (rollout,) = result.rollouts
+    assert rollout.outcome == FAILED
+    assert rollout.detail == "the deployment failed: tasks failed to start."
+    assert rollout.failed_tasks == 3
+    reported = [event.id for poll in polls for _, event in poll.new_events]
+    assert reported == ["e2"]  # e1 is no trouble, old-1 predates the deploy
+    assert len(polls) == 2
+
+
+def test_a_circuit_breaker_rollback_is_a_failure() -> None:
+    """The rollback's PRIMARY deployment runs the old task definition: ANCHORS' bug."""
+    rolled_back = auth(
+        deployment(OLD, rollout="IN_PROGRESS", running=1, deployment_id="ecs-svc/rollback"),
+        deployment(
+            NEW,
+            status="ACTIVE",
+            rollout="FAILED",
+            failed=2,
+            reason="ECS deployment circuit breaker: tasks failed to start.",
+        ),
+        events=(("e9", "(service auth) rolling back to deployment ecs-svc/old."),),
+    )
+
+    result, _, polls, _ = watch([[auth(deployment(NEW, pending=2))], [rolled_back]])
+
+    (rollout,) = result.rollouts
+    assert rollout.outcome == ROLLED_BACK and not result.ok
+    assert rollout.detail == (
+        "the deployment failed and ECS rolled the service back to "
+        "event-planner-dev-auth-service:7: ECS deployment circuit breaker: tasks failed to start."
+    )
+    assert rollout.live_task_definition == OLD
+    assert [e.id for _, e in polls[-1].new_events] == ["e9"]
+
+
+def test_a_finished_rollback_is_still_a_failure() -> None:
+    """The rollback has completed and our deployment is gone: still not a success."""
+    back = auth(deployment(OLD, rollout="COMPLETED", running=2, deployment_id="ecs-svc/rollback"))
+
+    result, _, _, _ = watch([[back]])
+
+    assert result.rollouts[0].outcome == ROLLED_BACK
+
+
+def test_the_replaced_deployment_still_primary_is_not_a_rollback() -> None:
+    """Until ECS shows the new deployment, the one it replaces stays PRIMARY (moto: always)."""
+    not_yet = auth(deployment(OLD, rollout="COMPLETED", running=2, deployment_id="ecs-svc/old"))
+    done = auth(deployment(NEW, rollout="COMPLETED", running=2))
+
+    result, _, polls, _ = watch([[not_yet], [done]])
+
+    assert result.rollouts[0].outcome == SUCCEEDED
+    assert polls[0].rollouts[0].detail == "ECS to start the new deployment"
+
+
+def test_another_deployment_taking_over_is_a_failure() -> None:
+    other = task_definition_arn("event-planner-dev-auth-service", 9)
+
+    result, _, _, _ = watch([[auth(deployment(other, deployment_id="ecs-svc/other"))]])
+
+    (rollout,) = result.rollouts
+    assert rollout.outcome == FAILED
+    assert "another deployment (event-planner-dev-auth-service:9)" in rollout.detail
+
+
+def test_a_rollout_that_never_finishes_times_out_saying_what_it_waited_for() -> None:
+    stuck = [auth(deployment(NEW, running=1, pending=1), deployment(OLD, status="ACTIVE"))]
+
+    result, clock, _, _ = watch([stuck], timeout=30)
+
+    (rollout,) = result.rollouts
+    assert rollout.outcome == TIMED_OUT
+    assert (
+        rollout.detail == "gave up after 30s waiting for rollout IN_PROGRESS, 1 of 2 tasks running"
+    )
+    assert clock.now == 1030  # the last sleep is cut to the deadline
+
+
+def test_throttling_backs_off_then_recovers() -> None:
+    throttled = ClientError(
+        {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "DescribeServices"
+    )
+    done = [auth(deployment(NEW, rollout="COMPLETED", running=2))]
+
+    result, clock, polls, _ = watch([throttled, throttled, done])
+
+    assert result.rollouts[0].outcome == SUCCEEDED
+    assert [p.throttled_for for p in polls] == [8.0, 16.0, None]
+    assert 8 <= clock.sleeps[0] < 9 and 16 <= clock.sleeps[1] < 17
+
+
+def test_each_service_is_watched_until_it_ends() -> None:
+    booking_old = task_definition_arn("event-planner-dev-booking-service", 3)
+    booking_new = task_definition_arn("event-planner-dev-booking-service", 4)
+    booking = "event-planner-dev-booking-service"
+    auth_done = auth(deployment(NEW, rollout="COMPLETED", running=2))
+    booking_busy = service_with(booking, CLUSTER, [deployment(booking_new, pending=2)])
+    booking_failed = service_with(booking, CLUSTER, [deployment(booking_new, rollout="FAILED")])
+    rollouts = [started(), started("booking", booking_old, booking_new)]
+
+    result, _, _, client = watch(
+        [[auth_done, booking_busy], [auth_done, booking_failed]], rollouts=rollouts
+    )
+
+    assert [r.outcome for r in result.rollouts] == [SUCCEEDED, FAILED]
+    assert client.asked == [["event-planner-dev-auth-service", booking], [booking]]
+    assert result.to_dict()["ok"] is False
