@@ -81,7 +81,8 @@ class AwsTarget:
             kwargs["endpoint_url"] = self.endpoint_url
         if self.static_credentials:
             kwargs["aws_access_key_id"], kwargs["aws_secret_access_key"] = self.static_credentials
-        return botocore.session.get_session().create_client(service, **kwargs)
+        with _aws_configuration():
+            return botocore.session.get_session().create_client(service, **kwargs)
 
     def has_credentials(self) -> bool:
         """Whether a call would be signed: static credentials, or the usual chain finds some."""
@@ -89,7 +90,29 @@ class AwsTarget:
             return True
         import botocore.session  # type: ignore[import-untyped,unused-ignore]
 
-        return botocore.session.get_session().get_credentials() is not None
+        with _aws_configuration():
+            return botocore.session.get_session().get_credentials() is not None
+
+
+@contextmanager
+def _aws_configuration() -> Iterator[None]:
+    """A profile that does not exist or an unreadable ~/.aws/config: one line, not a traceback."""
+    from botocore import exceptions  # type: ignore[import-untyped,unused-ignore]
+
+    try:
+        yield
+    except exceptions.ProfileNotFound as exc:
+        profile = exc.kwargs.get("profile", "")
+        raise CredentialsError(
+            f"the AWS profile {profile!r} is not configured on this machine",
+            hint="list the profiles with `aws configure list-profiles`, or unset AWS_PROFILE "
+            "and set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+        ) from None
+    except exceptions.ConfigParseError as exc:
+        raise CredentialsError(
+            f"cannot read the AWS configuration: {exc}",
+            hint="fix the file (or point AWS_CONFIG_FILE at another one)",
+        ) from None
 
 
 def make_client(service: str, target: AwsTarget) -> Any:
