@@ -8,6 +8,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from eventctl.core.deploy import (
+    CRASH_LOOP,
     ROLLED_BACK,
     STARTED,
     SUCCEEDED,
@@ -20,7 +21,8 @@ from eventctl.core.deploy import (
 
 
 class ProgressPrinter:
-    """Prints a service's line when it changes, and each new trouble event once."""
+    """Prints a service's line when it changes, and each new trouble event and stopped task
+    of the new deployment once."""
 
     def __init__(self, err: Console) -> None:
         self.err = err
@@ -41,6 +43,12 @@ class ProgressPrinter:
         for service, event in poll.new_events:
             self.err.print(
                 f"  [yellow]{service}:[/] [dim]{event.at}[/] {escape(event.message)}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        for service, task in poll.stopped_tasks:
+            self.err.print(
+                f"  [yellow]{service}:[/] task {task.task_id[:8]} stopped: {escape(task.summary)}",
                 highlight=False,
                 soft_wrap=True,
             )
@@ -91,6 +99,12 @@ def render_result(out: Console, result: DeployResult) -> None:
 
 def _next_step(result: DeployResult, r: ServiceRollout) -> str:
     watch = f"eventctl status --env {result.env}"
+    if r.outcome == CRASH_LOOP and r.crash_loop:
+        return (
+            "eventctl stopped waiting; the rollout continues in ECS, whose circuit breaker "
+            f"will roll it back to {r.previous_revision} (follow it with `{watch}`). "
+            f"The container's last log lines: `{r.crash_loop['logs']}`"
+        )
     if r.outcome == TIMED_OUT:
         return f"the deployment continues in ECS; watch it with `{watch}`"
     if r.outcome == ROLLED_BACK:

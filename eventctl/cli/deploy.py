@@ -56,6 +56,16 @@ def service(
     no_wait: Annotated[
         bool, typer.Option("--no-wait", help="Start the rollout and return at once.")
     ] = False,
+    crash_loop: Annotated[
+        int,
+        typer.Option(
+            "--crash-loop",
+            help="Stop waiting when N tasks of the new deployment stopped with the same "
+            "reason (0: never).",
+            metavar="N",
+            min=0,
+        ),
+    ] = 3,
     json_output: JsonOption = False,
     endpoint_url: EndpointOption = None,
 ) -> None:
@@ -67,8 +77,12 @@ def service(
 
     Waiting ends when the new deployment is COMPLETED, runs its desired tasks and
     its load balancer targets are healthy (exit 0); a FAILED rollout, a
-    circuit-breaker rollback or the timeout exit 1. Ctrl-C stops waiting (exit
-    130) but not the rollout, which carries on in ECS.
+    circuit-breaker rollback or the timeout exit 1. Each task of the new
+    deployment that stops is shown once with its stop reason and exit codes;
+    when --crash-loop N of them stopped with the same reason, waiting ends for
+    that service as a crash loop (exit 1; the rollout continues in ECS until
+    the circuit breaker rolls it back). Ctrl-C stops waiting (exit 130) but not
+    the rollout, which carries on in ECS.
 
     Example:
 
@@ -110,6 +124,7 @@ def service(
                 clock=time.monotonic,
                 sleep=time.sleep,
                 on_poll=ProgressPrinter(cli.err),
+                crash_loop=crash_loop,
             )
         except KeyboardInterrupt:
             cli.err.print(

@@ -10,6 +10,11 @@ deployment runs the task definition we registered, its rolloutState is COMPLETED
 its desired count, and the service's load balancer targets are healthy. It failed when the
 rollout is FAILED, or when the PRIMARY deployment runs another task definition: that is how
 a circuit-breaker rollback looks, and older tools report it as a success.
+
+While watching, the tasks our deployment started that have stopped are read (each once, by
+task ARN) with their stop reason and exit codes. When `crash_loop` of them stopped for the
+same reason, the watch of that service ends as a crash loop: waiting for the circuit breaker
+would only take longer to say the same thing.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import copy
 import random
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -49,6 +55,9 @@ POLL_JITTER = 1.0
 MAX_POLL_SECONDS = 32.0
 DEFAULT_TIMEOUT = "15m"
 KEPT_EVENTS = 20
+KEPT_STOPPED_TASKS = 20
+DEFAULT_CRASH_LOOP = 3
+CRASH_LOOP_LOGS_SINCE = "15m"
 
 IN_PROGRESS = "in progress"
 STARTED = "started"
@@ -56,10 +65,97 @@ SUCCEEDED = "succeeded"
 FAILED = "failed"
 ROLLED_BACK = "rolled back"
 TIMED_OUT = "timed out"
+CRASH_LOOP = "crash loop"
+
+NOT_A_CRASH = frozenset({"UserInitiated", "SpotInterruption", "TerminationNotice"})
+"""Stop codes of tasks stopped from outside: someone's StopTask, a Spot or host reclaim."""
+_SCALING = "Scaling activity initiated by"
+"""How ECS starts the stoppedReason of a task it stops to scale in (no crash either)."""
+_TASK_ID = re.compile(r"\b[0-9a-f]{32}\b")
+_RETRIES = re.compile(r"\b\d+ time\(s\)")
 
 _TAG = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,127}")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$", re.IGNORECASE)
 _DURATION_UNITS = {"s": 1, "m": 60, "h": 3600}
+
+
+@dataclass(frozen=True)
+class ContainerExit:
+    """How one container of a stopped task ended."""
+
+    name: str
+    exit_code: int | None
+    reason: str | None
+
+
+@dataclass
+class StoppedTask:
+    """A task of our deployment that ECS has stopped."""
+
+    arn: str
+    stopped_at: str
+    stop_code: str | None
+    reason: str
+    containers: list[ContainerExit]
+
+    @classmethod
+    def from_described(cls, task: dict[str, Any]) -> StoppedTask:
+        """From a DescribeTasks `tasks[]` entry."""
+        return cls(
+            arn=str(task.get("taskArn", "")),
+            stopped_at=_iso(task.get("stoppedAt") or task.get("stoppingAt")),
+            stop_code=task.get("stopCode"),
+            reason=str(task.get("stoppedReason") or "no reason given"),
+            containers=[
+                ContainerExit(
+                    name=str(c.get("name", "?")),
+                    exit_code=c.get("exitCode"),
+                    reason=c.get("reason"),
+                )
+                for c in sorted(task.get("containers", []), key=lambda c: str(c.get("name")))
+            ],
+        )
+
+    @property
+    def task_id(self) -> str:
+        return self.arn.rsplit("/", 1)[-1]
+
+    @property
+    def crashed(self) -> bool:
+        """False for a task stopped from outside or to scale in: those are no crash loop."""
+        return self.stop_code not in NOT_A_CRASH and not self.reason.startswith(_SCALING)
+
+    @property
+    def signature(self) -> str:
+        """The stop reason and exit codes, without what differs from task to task (task ids,
+        retry counts, spacing): tasks crashing the same way share it."""
+        reason = _RETRIES.sub("N time(s)", _TASK_ID.sub("<task>", " ".join(self.reason.split())))
+        exits = ", ".join(
+            f"{c.name}={c.exit_code}" for c in self.containers if c.exit_code is not None
+        )
+        return f"{reason} [{exits}]"
+
+    @property
+    def summary(self) -> str:
+        """'Essential container in task exited (auth-service exit 1: OutOfMemoryError)'."""
+        parts = [
+            f"{c.name} exit {c.exit_code}" + (f": {c.reason}" if c.reason else "")
+            for c in self.containers
+            if c.exit_code is not None or c.reason
+        ]
+        return self.reason + (f" ({'; '.join(parts)})" if parts else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "task": self.arn,
+            "stopped_at": self.stopped_at,
+            "stop_code": self.stop_code,
+            "stopped_reason": self.reason,
+            "containers": [
+                {"name": c.name, "exit_code": c.exit_code, "reason": c.reason}
+                for c in self.containers
+            ],
+        }
 
 
 @dataclass
@@ -90,6 +186,15 @@ class ServiceRollout:
     """why it failed, or what it is (was) waiting for"""
     events: list[ServiceEvent] = field(default_factory=list)
     seen_event_ids: set[str] = field(default_factory=set, repr=False)
+    deployment_id: str | None = None
+    """our deployment's id ('ecs-svc/...'): the `startedBy` of the tasks it starts"""
+    stopped_tasks: list[StoppedTask] = field(default_factory=list)
+    """the latest tasks of our deployment that stopped, oldest first"""
+    seen_task_arns: set[str] = field(default_factory=set, repr=False)
+    crash_counts: Counter[str] = field(default_factory=Counter, repr=False)
+    """crashed tasks of our deployment per signature"""
+    crash_loop: dict[str, Any] | None = None
+    """{'reason', 'count', 'logs'} when the watch ended on a crash loop"""
 
     @property
     def revision(self) -> str:
@@ -101,7 +206,7 @@ class ServiceRollout:
 
     @property
     def finished(self) -> bool:
-        return self.outcome in (SUCCEEDED, FAILED, ROLLED_BACK, TIMED_OUT)
+        return self.outcome in (SUCCEEDED, FAILED, ROLLED_BACK, TIMED_OUT, CRASH_LOOP)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -123,6 +228,9 @@ class ServiceRollout:
             "failed_tasks": self.failed_tasks,
             "targets": self.targets,
             "events": [{"id": e.id, "at": e.at, "message": e.message} for e in self.events],
+            "deployment_id": self.deployment_id,
+            "stopped_tasks": [t.to_dict() for t in self.stopped_tasks],
+            "crash_loop": self.crash_loop,
         }
 
 
@@ -158,6 +266,8 @@ class Poll:
     new_events: list[tuple[str, ServiceEvent]]
     throttled_for: float | None = None
     """seconds until the next look when AWS throttled this one"""
+    stopped_tasks: list[tuple[str, StoppedTask]] = field(default_factory=list)
+    """(service, task) for each task of a new deployment seen stopped for the first time"""
 
 
 # -- starting --------------------------------------------------------------------------------
@@ -351,11 +461,13 @@ def watch_deploy(
     rng: random.Random | None = None,
     on_poll: Callable[[Poll], None] | None = None,
     interval: float = POLL_SECONDS,
+    crash_loop: int = DEFAULT_CRASH_LOOP,
 ) -> DeployResult:
     """Poll until every rollout succeeded or failed, or `timeout` seconds have passed.
 
     Polls every `interval` seconds plus up to a second of jitter; when AWS throttles, the
-    wait doubles (up to 32 s) until a poll gets through.
+    wait doubles (up to 32 s) until a poll gets through. A service whose new deployment had
+    `crash_loop` tasks stop with the same reason ends as a crash loop (0: never).
     """
     rng = rng or random.Random()
     for rollout in result.rollouts:
@@ -364,15 +476,19 @@ def watch_deploy(
     delay = interval
     while True:
         throttled_for = None
+        new_events: list[tuple[str, ServiceEvent]] = []
+        stopped: list[tuple[str, StoppedTask]] = []
         try:
-            new_events = _poll(result, ecs, load_balancing)
-            delay = interval
+            throttled = _poll(result, ecs, load_balancing, crash_loop, new_events, stopped)
         except ThrottledError:
-            new_events = []
+            throttled = True
+        if throttled:
             delay = min(MAX_POLL_SECONDS, delay * 2)
             throttled_for = delay
+        else:
+            delay = interval
         if on_poll is not None:
-            on_poll(Poll(result.rollouts, new_events, throttled_for))
+            on_poll(Poll(result.rollouts, new_events, throttled_for, stopped))
         if all(r.finished for r in result.rollouts):
             return result
         remaining = deadline - clock()
@@ -383,11 +499,18 @@ def watch_deploy(
 
 
 def _poll(
-    result: DeployResult, ecs: Ecs, load_balancing: LoadBalancing
-) -> list[tuple[str, ServiceEvent]]:
+    result: DeployResult,
+    ecs: Ecs,
+    load_balancing: LoadBalancing,
+    crash_loop: int,
+    new_events: list[tuple[str, ServiceEvent]],
+    stopped: list[tuple[str, StoppedTask]],
+) -> bool:
+    """One look at every service still rolling out; adds what is new to `new_events` and
+    `stopped`. True when AWS throttled the stopped tasks' calls (they are read next time)."""
     waiting = [r for r in result.rollouts if not r.finished]
     found, _ = ecs.describe_services(result.cluster, [r.ecs_service for r in waiting])
-    new_events: list[tuple[str, ServiceEvent]] = []
+    throttled = False
     for rollout in waiting:
         described = found.get(rollout.ecs_service)
         if described is None:
@@ -395,7 +518,60 @@ def _poll(
             continue
         new_events += [(rollout.service, e) for e in _new_trouble(rollout, described)]
         _assess(rollout, described, load_balancing)
-    return new_events
+        try:
+            fresh = _new_stopped_tasks(rollout, ecs, result.cluster)
+        except ThrottledError:
+            throttled = True
+            continue
+        stopped += [(rollout.service, task) for task in fresh]
+        if not rollout.finished:
+            _check_crash_loop(rollout, crash_loop, result.env)
+    return throttled
+
+
+def _new_stopped_tasks(rollout: ServiceRollout, ecs: Ecs, cluster: str) -> list[StoppedTask]:
+    """Tasks of our deployment stopped since the last look, oldest first.
+
+    A task whose containers are still stopping (desired STOPPED, last status not yet) is
+    looked at again next time, when its exit codes are known. Tasks of other deployments
+    are remembered and never described again.
+    """
+    if rollout.deployment_id is None:
+        return []
+    arns = ecs.stopped_task_arns(cluster, rollout.ecs_service)
+    unseen = [arn for arn in arns if arn not in rollout.seen_task_arns]
+    fresh = []
+    for task in ecs.describe_tasks(cluster, unseen) if unseen else []:
+        arn = str(task.get("taskArn", ""))
+        if task.get("startedBy") != rollout.deployment_id:
+            rollout.seen_task_arns.add(arn)
+        elif task.get("lastStatus") == "STOPPED":
+            rollout.seen_task_arns.add(arn)
+            fresh.append(StoppedTask.from_described(task))
+    fresh.sort(key=lambda t: t.stopped_at)
+    rollout.stopped_tasks = (rollout.stopped_tasks + fresh)[-KEPT_STOPPED_TASKS:]
+    rollout.crash_counts.update(t.signature for t in fresh if t.crashed)
+    return fresh
+
+
+def _check_crash_loop(rollout: ServiceRollout, crash_loop: int, env: str) -> None:
+    """End the watch when `crash_loop` tasks of our deployment crashed the same way."""
+    if crash_loop <= 0 or not rollout.crash_counts:
+        return
+    signature, count = rollout.crash_counts.most_common(1)[0]
+    if count < crash_loop:
+        return
+    reason = next(
+        (t.summary for t in reversed(rollout.stopped_tasks) if t.signature == signature),
+        signature,  # only if more than KEPT_STOPPED_TASKS tasks stopped since
+    )
+    rollout.outcome = CRASH_LOOP
+    rollout.crash_loop = {
+        "reason": reason,
+        "count": count,
+        "logs": f"eventctl logs tail {rollout.service} --env {env} --since {CRASH_LOOP_LOGS_SINCE}",
+    }
+    rollout.detail = f"{count} tasks of the new deployment stopped with the same reason: {reason}"
 
 
 def _assess(rollout: ServiceRollout, described: dict[str, Any], balancing: LoadBalancing) -> None:
@@ -403,6 +579,8 @@ def _assess(rollout: ServiceRollout, described: dict[str, Any], balancing: LoadB
     primary = next((d for d in deployments if d.get("status") == "PRIMARY"), {})
     ours = next((d for d in deployments if d.get("taskDefinition") == rollout.task_definition), {})
     shown = ours or primary
+    if ours.get("id"):
+        rollout.deployment_id = str(ours["id"])
     rollout.rollout = shown.get("rolloutState")
     rollout.rollout_reason = shown.get("rolloutStateReason")
     rollout.desired = int(shown.get("desiredCount", described.get("desiredCount", 0)))

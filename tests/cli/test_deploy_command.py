@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from eventctl.adapters.aws.ecs import Ecs
 from eventctl.platform import build_platform
 from tests.core.test_deploy import create_environment
+from tests.fakes.ecs import stopped_task
 
 SERVICES = ["event-planner-dev-auth-service", "event-planner-dev-booking-service"]
 
@@ -109,6 +111,164 @@ def test_waiting_ends_when_the_rollout_completes(
     assert "booking  rev 2  COMPLETED  desired 2 running 2 pending 0 failed 0" in result.stderr
     assert "targets 1/1 healthy  -> succeeded" in result.stderr
     assert "dev: deployed booking (v2)" in result.stdout
+
+
+class RecordingEcs(FinishingEcs):
+    """FinishingEcs that records the stopped-task calls it passes on to moto."""
+
+    def __init__(self, real: Any) -> None:
+        super().__init__(real)
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def list_tasks(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(("ListTasks", kwargs))
+        response: dict[str, Any] = self.real.list_tasks(**kwargs)
+        return response
+
+    def describe_tasks(self, **kwargs: Any) -> dict[str, Any]:
+        self.calls.append(("DescribeTasks", kwargs))
+        response: dict[str, Any] = self.real.describe_tasks(**kwargs)
+        return response
+
+
+def use_ecs(monkeypatch: pytest.MonkeyPatch, wrapper: Any) -> list[Any]:
+    """Wrap every `ecs` client the CLI makes in `wrapper`; the wrapped clients."""
+    from eventctl.adapters.aws import clients
+
+    real_make_client = clients.make_client
+    made: list[Any] = []
+
+    def make_client(service: str, target: Any) -> Any:
+        client = real_make_client(service, target)
+        if service != "ecs":
+            return client
+        made.append(wrapper(client))
+        return made[-1]
+
+    monkeypatch.setattr(clients, "make_client", make_client)
+    return made
+
+
+def test_the_stopped_tasks_are_read_from_moto(
+    run_cli: Any, moto_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto's ListTasks/DescribeTasks answer the new calls; it has no stopped tasks, so the
+    deploy ends as before."""
+    create_environment(moto_server, build_platform())
+    made = use_ecs(monkeypatch, RecordingEcs)
+
+    result = run_cli(
+        "deploy", "service", "booking", "--env", "dev", "--image-tag", "v2", "--json",
+        env=moto_server.environ,
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result
+    (ecs,) = made
+    (booking,) = json.loads(result.stdout)["services"]
+    assert booking["outcome"] == "succeeded"
+    assert booking["deployment_id"].startswith("ecs-svc/")
+    assert booking["stopped_tasks"] == [] and booking["crash_loop"] is None
+    assert ecs.calls == [
+        (
+            "ListTasks",
+            {
+                "cluster": "event-planner-dev-cluster",
+                "serviceName": "event-planner-dev-booking-service",
+                "desiredStatus": "STOPPED",
+            },
+        )
+    ]
+    # DescribeTasks went unused (nothing listed): moto answers it too, for a task it lost
+    gone = "arn:aws:ecs:eu-west-1:123456789012:task/event-planner-dev-cluster/" + "a" * 32
+    assert Ecs(moto_server.client("ecs")).describe_tasks("event-planner-dev-cluster", [gone]) == []
+
+
+class CrashingEcs(FinishingEcs):
+    """moto's ECS client whose new deployment never completes and whose three tasks stopped
+    the same way (moto never runs tasks, so they are scripted)."""
+
+    def __init__(self, real: Any) -> None:
+        super().__init__(real)
+        self.deployment_id = ""
+
+    def describe_services(self, **kwargs: Any) -> dict[str, Any]:
+        response = super().describe_services(**kwargs)
+        for service in response["services"]:
+            for deployment in service["deployments"]:
+                deployment.update(rolloutState="IN_PROGRESS", runningCount=0, pendingCount=2)
+                self.deployment_id = deployment["id"]
+        return response
+
+    def tasks(self) -> list[dict[str, Any]]:
+        return [
+            stopped_task(
+                task_id,
+                "Essential container in task exited",
+                started_by=self.deployment_id,
+                container="event-planner-dev-booking-service",
+                container_reason="OutOfMemoryError: Container killed due to memory usage",
+                exit_code=137,
+            )
+            for task_id in ("a1", "b2", "c3")
+        ]
+
+    def list_tasks(self, **kwargs: Any) -> dict[str, Any]:
+        return {"taskArns": [t["taskArn"] for t in self.tasks()]}
+
+    def describe_tasks(self, cluster: str, tasks: list[str]) -> dict[str, Any]:
+        return {"tasks": [t for t in self.tasks() if t["taskArn"] in tasks], "failures": []}
+
+
+def test_a_crash_loop_ends_the_wait_and_points_at_the_logs(
+    run_cli: Any, moto_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_environment(moto_server, build_platform())
+    use_ecs(monkeypatch, CrashingEcs)
+
+    result = run_cli(
+        "deploy", "service", "booking", "--env", "dev", "--image-tag", "v2",
+        env=moto_server.environ,
+    )  # fmt: skip
+
+    assert result.exit_code == 1, result
+    reason = (
+        "Essential container in task exited (event-planner-dev-booking-service exit 137: "
+        "OutOfMemoryError: Container killed due to memory usage)"
+    )
+    for task_id in ("a1000000", "b2000000", "c3000000"):
+        assert f"  booking: task {task_id} stopped: {reason}\n" in result.stderr
+    assert "booking  rev 2  IN_PROGRESS  desired 2 running 0 pending 2" in result.stderr
+    assert "-> crash loop" in result.stderr
+    assert (
+        f"booking: 3 tasks of the new deployment stopped with the same reason: {reason}"
+    ) in result.stdout
+    assert "the rollout continues in ECS, whose circuit breaker will roll it back" in (
+        result.stdout
+    )
+    assert "`eventctl logs tail booking --env dev --since 15m`" in result.stdout
+    assert "dev: deploy NOT done: booking crash loop" in result.stdout
+
+
+def test_crash_loop_sets_how_many_stops_end_the_wait(
+    run_cli: Any, moto_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three same stops with --crash-loop 4: the watcher keeps waiting (and is interrupted)."""
+    create_environment(moto_server, build_platform())
+    use_ecs(monkeypatch, CrashingEcs)
+
+    def interrupted(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(time, "sleep", interrupted)
+
+    result = run_cli(
+        "deploy", "service", "booking", "--env", "dev", "--image-tag", "v2", "--crash-loop", "4",
+        env=moto_server.environ,
+    )  # fmt: skip
+
+    assert result.exit_code == 130, result
+    assert result.stderr.count("stopped: Essential container in task exited") == 3
+    assert "crash loop" not in result.stderr + result.stdout
 
 
 def test_ctrl_c_stops_waiting_not_the_rollout(

@@ -17,6 +17,7 @@ from eventctl.adapters.aws.ecr import Ecr
 from eventctl.adapters.aws.ecs import Ecs
 from eventctl.adapters.aws.elbv2 import LoadBalancing
 from eventctl.core.deploy import (
+    CRASH_LOOP,
     FAILED,
     READ_ONLY_FIELDS,
     ROLLED_BACK,
@@ -39,6 +40,7 @@ from tests.fakes.ecs import (
     ScriptedEcsClient,
     deployment,
     service_with,
+    stopped_task,
     task_definition_arn,
 )
 
@@ -424,11 +426,14 @@ def watch(
     *,
     rollouts: list[ServiceRollout] | None = None,
     timeout: float = 900,
+    stopped: list[Any] | None = None,
+    page_size: int = 100,
+    crash_loop: int = 3,
 ) -> tuple[DeployResult, Clock, list[Poll], ScriptedEcsClient]:
     result = DeployResult(ENV, CLUSTER, "v8", rollouts or [started()])
     clock = Clock()
     polls: list[Poll] = []
-    client = ScriptedEcsClient(steps)
+    client = ScriptedEcsClient(steps, stopped, page_size)
     watch_deploy(
         result,
         ecs=Ecs(client, Backoff(attempts=1)),
@@ -438,6 +443,7 @@ def watch(
         sleep=clock.sleep,
         rng=random.Random(7),
         on_poll=lambda poll: polls.append(copy.deepcopy(poll)),  # as it was at that poll
+        crash_loop=crash_loop,
     )
     return result, clock, polls, client
 
@@ -605,3 +611,165 @@ def test_each_service_is_watched_until_it_ends() -> None:
     assert [r.outcome for r in result.rollouts] == [SUCCEEDED, FAILED]
     assert client.asked == [["event-planner-dev-auth-service", booking], [booking]]
     assert result.to_dict()["ok"] is False
+
+
+# -- stopped tasks and crash loops (scripted ListTasks/DescribeTasks) --------------------------
+
+ROLLING = [auth(deployment(NEW, pending=2), deployment(OLD, status="ACTIVE", running=2))]
+DONE = [auth(deployment(NEW, rollout="COMPLETED", running=2))]
+CRASH = "Essential container in task exited"
+
+
+def shown(polls: list[Poll]) -> list[list[str]]:
+    """The task ids each poll reported stopped."""
+    return [[task.task_id[:2] for _, task in poll.stopped_tasks] for poll in polls]
+
+
+def test_stopped_tasks_of_the_new_deployment_are_shown_once_each() -> None:
+    not_yet = auth(deployment(OLD, rollout="COMPLETED", running=2, deployment_id="ecs-svc/old"))
+    stopping = stopped_task("a1", last_status="DEPROVISIONING", exit_code=None)
+    first = stopped_task("a1", exit_code=137, container_reason="OutOfMemoryError: killed")
+    old = stopped_task(
+        "0d",
+        "Scaling activity initiated by (deployment ecs-svc/new)",
+        started_by="ecs-svc/old",
+        stop_code="ServiceSchedulerInitiated",
+    )
+    health = stopped_task(
+        "b2",
+        "Task failed ELB health checks in (target-group x)",
+        stop_code="ServiceSchedulerInitiated",
+        exit_code=143,
+        after=90,
+    )
+
+    result, _, polls, client = watch(
+        [[not_yet], ROLLING, ROLLING, ROLLING, DONE],
+        stopped=[[stopping], [first, old], [first, old, health]],
+        page_size=1,  # every task on its own ListTasks page
+    )
+
+    (rollout,) = result.rollouts
+    assert rollout.outcome == SUCCEEDED
+    assert rollout.deployment_id == "ecs-svc/new"
+    # nothing is listed before ECS shows our deployment; a1 is shown once it has stopped
+    assert shown(polls) == [[], [], ["a1"], ["b2"], []]
+    assert polls[2].stopped_tasks[0][1].summary == (
+        "Essential container in task exited "
+        "(event-planner-dev-auth-service exit 137: OutOfMemoryError: killed)"
+    )
+    assert [t.task_id[:2] for t in rollout.stopped_tasks] == ["a1", "b2"]
+    described = [arn[-32:-30] for arns in client.described for arn in arns]
+    assert described == ["a1", "a1", "0d", "b2"]  # the old deployment's task only once
+    assert {call["serviceName"] for call in client.listed} == {"event-planner-dev-auth-service"}
+    report = result.to_dict()["services"][0]
+    assert report["crash_loop"] is None
+    assert [t["containers"][0]["exit_code"] for t in report["stopped_tasks"]] == [137, 143]
+
+
+def test_three_tasks_stopped_for_the_same_reason_are_a_crash_loop() -> None:
+    a, b, c = (stopped_task(i, CRASH, after=n) for n, i in enumerate(("a1", "b2", "c3")))
+
+    result, _, polls, _ = watch([ROLLING], stopped=[[a], [a, b], [a, b, c]])
+
+    (rollout,) = result.rollouts
+    assert rollout.outcome == CRASH_LOOP and not result.ok
+    assert len(polls) == 3  # it did not wait for the circuit breaker
+    assert rollout.crash_loop == {
+        "reason": "Essential container in task exited (event-planner-dev-auth-service exit 1)",
+        "count": 3,
+        "logs": "eventctl logs tail auth --env dev --since 15m",
+    }
+    assert rollout.detail == (
+        "3 tasks of the new deployment stopped with the same reason: "
+        "Essential container in task exited (event-planner-dev-auth-service exit 1)"
+    )
+    assert result.to_dict()["services"][0]["outcome"] == "crash loop"
+
+
+def test_a_failed_image_pull_is_one_reason_whatever_its_retry_count() -> None:
+    pulls = [
+        stopped_task(
+            task_id,
+            f"CannotPullContainerError: pull image manifest has been retried {n} time(s): "
+            "failed to resolve ref repo/auth:v8: not found",
+            exit_code=None,
+            stop_code="TaskFailedToStart",
+        )
+        for n, task_id in ((1, "a1"), (5, "b2"), (3, "c3"))
+    ]
+
+    result, _, _, _ = watch([ROLLING], stopped=[pulls])
+
+    assert result.rollouts[0].outcome == CRASH_LOOP
+    assert result.rollouts[0].crash_loop is not None
+    assert result.rollouts[0].crash_loop["count"] == 3
+
+
+def test_stops_for_different_reasons_are_no_crash_loop() -> None:
+    stops = [
+        stopped_task("a1", CRASH, exit_code=1),
+        stopped_task("b2", CRASH, exit_code=137),  # same reason, another exit code
+        stopped_task("c3", CRASH, exit_code=1),
+        stopped_task(
+            "d4",
+            "Task failed ELB health checks in (target-group x)",
+            exit_code=143,
+            stop_code="ServiceSchedulerInitiated",
+        ),
+        # stopped from outside, or to scale in: however many, no crash
+        *(
+            stopped_task(f"e{n}", "Stopped by user", exit_code=0, stop_code="UserInitiated")
+            for n in range(3)
+        ),
+        *(
+            stopped_task(
+                f"f{n}",
+                "Scaling activity initiated by (deployment ecs-svc/new)",
+                exit_code=0,
+                stop_code="ServiceSchedulerInitiated",
+            )
+            for n in range(3)
+        ),
+    ]
+
+    result, _, polls, _ = watch([ROLLING, ROLLING, DONE], stopped=[stops])
+
+    assert result.rollouts[0].outcome == SUCCEEDED
+    assert len(polls[0].stopped_tasks) == 10
+
+
+def test_crash_loop_zero_waits_for_ecs_to_decide() -> None:
+    a, b, c = (stopped_task(i, CRASH) for i in ("a1", "b2", "c3"))
+    failed = [auth(deployment(NEW, rollout="FAILED", failed=3, reason="tasks failed to start."))]
+
+    result, _, polls, _ = watch([ROLLING, ROLLING, failed], stopped=[[a, b, c]], crash_loop=0)
+
+    (rollout,) = result.rollouts
+    assert rollout.outcome == FAILED and rollout.crash_loop is None
+    assert shown(polls) == [["a1", "b2", "c3"], [], []]
+
+
+def test_throttled_stopped_task_calls_carry_on() -> None:
+    throttled = ClientError(
+        {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}, "ListTasks"
+    )
+
+    result, clock, polls, _ = watch(
+        [ROLLING, DONE], stopped=[throttled, [stopped_task("a1", CRASH)]]
+    )
+
+    assert result.rollouts[0].outcome == SUCCEEDED
+    assert [p.throttled_for for p in polls] == [8.0, None]
+    assert 8 <= clock.sleeps[0] < 9  # backed off
+    assert shown(polls) == [[], ["a1"]]  # read at the next look
+
+
+def test_more_than_a_hundred_stopped_tasks_are_described_a_hundred_at_a_time() -> None:
+    others = [stopped_task(f"{n:03x}", started_by="ecs-svc/old") for n in range(150)]
+
+    _, _, polls, client = watch([DONE], stopped=[[*others, stopped_task("ff", CRASH)]])
+
+    assert [len(arns) for arns in client.described] == [100, 51]
+    assert len(client.listed) == 2  # two ListTasks pages
+    assert shown(polls) == [["ff"]]

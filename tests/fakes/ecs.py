@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"
 DEPLOYED_AT = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -92,11 +94,55 @@ class ScriptedEcsClient:
 
     Each step is a list of `services[]` entries, or an exception to raise (throttling). The
     last step repeats once the script is over, as a rollout that stops changing does.
+
+    `stopped` scripts ListTasks (desiredStatus STOPPED) the same way: each step is the
+    DescribeTasks `tasks[]` entries of the tasks stopped so far (see `stopped_task`), or an
+    exception. ListTasks pages them `page_size` at a time; DescribeTasks answers from the
+    tasks listed last, and refuses more than 100 ARNs as ECS does.
     """
 
-    def __init__(self, steps: list[list[dict[str, Any]] | Exception]) -> None:
+    def __init__(
+        self,
+        steps: list[list[dict[str, Any]] | Exception],
+        stopped: list[list[dict[str, Any]] | Exception] | None = None,
+        page_size: int = 100,
+    ) -> None:
         self.steps = list(steps)
         self.asked: list[list[str]] = []
+        self.stopped = list(stopped or [[]])
+        self.page_size = page_size
+        self.tasks: dict[str, dict[str, Any]] = {}
+        self.listed: list[dict[str, Any]] = []
+        self.described: list[list[str]] = []
+
+    def list_tasks(self, **kwargs: Any) -> dict[str, Any]:
+        self.listed.append(dict(kwargs))
+        assert kwargs.get("desiredStatus") == "STOPPED" and "startedBy" not in kwargs
+        token = kwargs.get("nextToken")
+        if token is None:
+            step = self.stopped.pop(0) if len(self.stopped) > 1 else self.stopped[0]
+            if isinstance(step, Exception):
+                raise step
+            self.tasks = {t["taskArn"]: t for t in step}
+        arns = list(self.tasks)
+        start = int(token or 0)
+        page = arns[start : start + self.page_size]
+        more = start + self.page_size < len(arns)
+        return {"taskArns": page, **({"nextToken": str(start + self.page_size)} if more else {})}
+
+    def describe_tasks(self, cluster: str, tasks: list[str]) -> dict[str, Any]:
+        if len(tasks) > 100:
+            raise ClientError(
+                {"Error": {"Code": "InvalidParameterException", "Message": "too many tasks"}},
+                "DescribeTasks",
+            )
+        self.described.append(list(tasks))
+        return {
+            "tasks": [self.tasks[arn] for arn in tasks if arn in self.tasks],
+            "failures": [
+                {"arn": arn, "reason": "MISSING"} for arn in tasks if arn not in self.tasks
+            ],
+        }
 
     def describe_services(self, cluster: str, services: list[str]) -> dict[str, Any]:
         self.asked.append(list(services))
@@ -182,5 +228,40 @@ def service_with(
         "events": [
             {"id": event_id, "createdAt": DEPLOYED_AT, "message": message}
             for event_id, message in events
+        ],
+    }
+
+
+def stopped_task(
+    task_id: str,
+    reason: str = "Essential container in task exited",
+    *,
+    exit_code: int | None = 1,
+    container_reason: str | None = None,
+    started_by: str = "ecs-svc/new",
+    stop_code: str = "EssentialContainerExited",
+    last_status: str = "STOPPED",
+    cluster: str = "event-planner-dev-cluster",
+    container: str = "event-planner-dev-auth-service",
+    after: int = 60,
+) -> dict[str, Any]:
+    """A DescribeTasks `tasks[]` entry of a service task that stopped `after` seconds after
+    the deployment began. `task_id` is padded to ECS's 32 hex digits."""
+    return {
+        "taskArn": f"arn:aws:ecs:{REGION}:{ACCOUNT}:task/{cluster}/{task_id.ljust(32, '0')}",
+        "startedBy": started_by,
+        "group": "service:event-planner-dev-auth-service",
+        "lastStatus": last_status,
+        "desiredStatus": "STOPPED",
+        "stopCode": stop_code,
+        "stoppedReason": reason,
+        "stoppedAt": DEPLOYED_AT + timedelta(seconds=after),
+        "containers": [
+            {
+                "name": container,
+                "lastStatus": last_status,
+                **({"exitCode": exit_code} if exit_code is not None else {}),
+                **({"reason": container_reason} if container_reason else {}),
+            }
         ],
     }

@@ -1,4 +1,5 @@
-"""ECS: the describe calls `status` needs and the two writes `deploy` makes, throttling retried."""
+"""ECS: the describe calls `status` needs, the two writes `deploy` makes and the stopped tasks
+it reads while watching, throttling retried."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from eventctl.adapters.aws._calls import AwsError, Backoff, call
 
 DESCRIBE_SERVICES_LIMIT = 10
+DESCRIBE_TASKS_LIMIT = 100
 
 
 class ClusterNotFound(AwsError):
@@ -111,3 +113,53 @@ class Ecs:
             raise
         updated: dict[str, Any] = response["service"]
         return updated
+
+    def stopped_task_arns(self, cluster: str, service: str) -> list[str]:
+        """ARNs of `service`'s tasks whose desired status is STOPPED, every page.
+
+        ECS lists a stopped task for about an hour. The filter is the service name, not
+        `startedBy`: the ListTasks reference says a `startedBy` filter must be the only one,
+        and without `desiredStatus` only running tasks are listed. Callers pick the tasks of
+        one deployment by each task's `startedBy` (Copilot does the same).
+        """
+        request: dict[str, Any] = {
+            "cluster": cluster,
+            "serviceName": service,
+            "desiredStatus": "STOPPED",
+        }
+        arns: list[str] = []
+        while True:
+            try:
+                response = call(
+                    f"ListTasks of {service}", self.client.list_tasks, self.backoff, **request
+                )
+            except AwsError as exc:
+                if exc.code == "ClusterNotFoundException":
+                    raise ClusterNotFound(cluster) from None
+                raise
+            arns += [str(arn) for arn in response.get("taskArns", [])]
+            token = response.get("nextToken")
+            if not token or token == request.get("nextToken"):
+                return arns
+            request["nextToken"] = token
+
+    def describe_tasks(self, cluster: str, arns: Sequence[str]) -> list[dict[str, Any]]:
+        """The tasks `arns` as DescribeTasks returns them, a hundred at a time (tasks ECS no
+        longer knows are left out)."""
+        tasks: list[dict[str, Any]] = []
+        for start in range(0, len(arns), DESCRIBE_TASKS_LIMIT):
+            chunk = list(arns[start : start + DESCRIBE_TASKS_LIMIT])
+            try:
+                response = call(
+                    f"DescribeTasks in {cluster}",
+                    self.client.describe_tasks,
+                    self.backoff,
+                    cluster=cluster,
+                    tasks=chunk,
+                )
+            except AwsError as exc:
+                if exc.code == "ClusterNotFoundException":
+                    raise ClusterNotFound(cluster) from None
+                raise
+            tasks += list(response.get("tasks", []))
+        return tasks
