@@ -32,6 +32,15 @@ class Ecs:
         self.backoff = backoff or Backoff()
         self._task_definitions: dict[str, dict[str, Any]] = {}
 
+    def _in_cluster(self, what: str, method: Any, *, cluster: str, **kwargs: Any) -> Any:
+        """`call` for an operation on `cluster`; a missing cluster is ClusterNotFound."""
+        try:
+            return call(what, method, self.backoff, cluster=cluster, **kwargs)
+        except AwsError as exc:
+            if exc.code == "ClusterNotFoundException":
+                raise ClusterNotFound(cluster) from None
+            raise
+
     def describe_services(
         self, cluster: str, names: Sequence[str]
     ) -> tuple[dict[str, dict[str, Any]], list[str]]:
@@ -40,18 +49,12 @@ class Ecs:
         missing: list[str] = []
         for start in range(0, len(names), DESCRIBE_SERVICES_LIMIT):
             chunk = list(names[start : start + DESCRIBE_SERVICES_LIMIT])
-            try:
-                response = call(
-                    f"DescribeServices in {cluster}",
-                    self.client.describe_services,
-                    self.backoff,
-                    cluster=cluster,
-                    services=chunk,
-                )
-            except AwsError as exc:
-                if exc.code == "ClusterNotFoundException":
-                    raise ClusterNotFound(cluster) from None
-                raise
+            response = self._in_cluster(
+                f"DescribeServices in {cluster}",
+                self.client.describe_services,
+                cluster=cluster,
+                services=chunk,
+            )
             for service in response.get("services", []):
                 if service.get("status") == "INACTIVE":
                     continue
@@ -98,19 +101,13 @@ class Ecs:
 
     def update_service(self, cluster: str, service: str, task_definition: str) -> dict[str, Any]:
         """Point `service` at `task_definition` (ECS starts a rolling deployment); the service."""
-        try:
-            response = call(
-                f"UpdateService {service}",
-                self.client.update_service,
-                self.backoff,
-                cluster=cluster,
-                service=service,
-                taskDefinition=task_definition,
-            )
-        except AwsError as exc:
-            if exc.code == "ClusterNotFoundException":
-                raise ClusterNotFound(cluster) from None
-            raise
+        response = self._in_cluster(
+            f"UpdateService {service}",
+            self.client.update_service,
+            cluster=cluster,
+            service=service,
+            taskDefinition=task_definition,
+        )
         updated: dict[str, Any] = response["service"]
         return updated
 
@@ -129,14 +126,9 @@ class Ecs:
         }
         arns: list[str] = []
         while True:
-            try:
-                response = call(
-                    f"ListTasks of {service}", self.client.list_tasks, self.backoff, **request
-                )
-            except AwsError as exc:
-                if exc.code == "ClusterNotFoundException":
-                    raise ClusterNotFound(cluster) from None
-                raise
+            response = self._in_cluster(
+                f"ListTasks of {service}", self.client.list_tasks, **request
+            )
             arns += [str(arn) for arn in response.get("taskArns", [])]
             token = response.get("nextToken")
             if not token or token == request.get("nextToken"):
@@ -149,17 +141,11 @@ class Ecs:
         tasks: list[dict[str, Any]] = []
         for start in range(0, len(arns), DESCRIBE_TASKS_LIMIT):
             chunk = list(arns[start : start + DESCRIBE_TASKS_LIMIT])
-            try:
-                response = call(
-                    f"DescribeTasks in {cluster}",
-                    self.client.describe_tasks,
-                    self.backoff,
-                    cluster=cluster,
-                    tasks=chunk,
-                )
-            except AwsError as exc:
-                if exc.code == "ClusterNotFoundException":
-                    raise ClusterNotFound(cluster) from None
-                raise
+            response = self._in_cluster(
+                f"DescribeTasks in {cluster}",
+                self.client.describe_tasks,
+                cluster=cluster,
+                tasks=chunk,
+            )
             tasks += list(response.get("tasks", []))
         return tasks
