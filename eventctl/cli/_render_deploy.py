@@ -11,7 +11,6 @@ from eventctl.core.deploy import (
     CRASH_LOOP,
     ROLLED_BACK,
     STARTED,
-    SUCCEEDED,
     TIMED_OUT,
     DeployResult,
     Poll,
@@ -82,7 +81,7 @@ def render_result(out: Console, result: DeployResult) -> None:
         pad_edge=False,
     )
     for r in result.rollouts:
-        colour = "green" if r.outcome in (SUCCEEDED, STARTED) else "red"
+        colour = "green" if r.ok else "red"
         table.add_row(
             r.service,
             f"{_number(r.previous_revision)} -> {_number(r.revision)}",
@@ -91,7 +90,7 @@ def render_result(out: Console, result: DeployResult) -> None:
         )
     out.print(table)
     for r in result.rollouts:
-        if r.detail and r.outcome not in (SUCCEEDED, STARTED):
+        if r.detail and not r.ok:
             out.print(f"[red]{r.service}:[/] {escape(r.detail)}", highlight=False)
             out.print(f"  {escape(_next_step(result, r))}", highlight=False)
     out.print(_verdict(result))
@@ -136,9 +135,5 @@ def _verdict(result: DeployResult) -> str:
         )
     if result.ok:
         return f"{result.env}: [green]deployed[/] {names} ({escape(result.image_tag)})"
-    bad = ", ".join(f"{r.service} {r.outcome}" for r in result.rollouts if not result_ok(r))
+    bad = ", ".join(f"{r.service} {r.outcome}" for r in result.rollouts if not r.ok)
     return f"{result.env}: [red]deploy NOT done[/]: {escape(bad)}"
-
-
-def result_ok(r: ServiceRollout) -> bool:
-    return r.outcome in (SUCCEEDED, STARTED)

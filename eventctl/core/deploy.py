@@ -25,14 +25,13 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from eventctl.adapters.aws._calls import ThrottledError
+from eventctl.adapters.aws._calls import ThrottledError, next_poll_interval
 from eventctl.adapters.aws.ecr import Ecr, RepositoryNotFound
 from eventctl.adapters.aws.ecs import ClusterNotFound, Ecs
 from eventctl.adapters.aws.elbv2 import LoadBalancing
-from eventctl.core.status import TARGET_OK, TROUBLE, ServiceEvent
+from eventctl.core.status import TARGET_OK, TROUBLE, ServiceEvent, iso
 from eventctl.errors import EventctlError
 from eventctl.platform import Platform, Service
 
@@ -52,7 +51,6 @@ READ_ONLY_FIELDS = frozenset(
 
 POLL_SECONDS = 4.0
 POLL_JITTER = 1.0
-MAX_POLL_SECONDS = 32.0
 DEFAULT_TIMEOUT = "15m"
 KEPT_EVENTS = 20
 KEPT_STOPPED_TASKS = 20
@@ -103,7 +101,7 @@ class StoppedTask:
         """From a DescribeTasks `tasks[]` entry."""
         return cls(
             arn=str(task.get("taskArn", "")),
-            stopped_at=_iso(task.get("stoppedAt") or task.get("stoppingAt")),
+            stopped_at=iso(task.get("stoppedAt") or task.get("stoppingAt")),
             stop_code=task.get("stopCode"),
             reason=str(task.get("stoppedReason") or "no reason given"),
             containers=[
@@ -205,6 +203,11 @@ class ServiceRollout:
         return revision_of(self.previous_task_definition)
 
     @property
+    def ok(self) -> bool:
+        """Succeeded, or (not waited on) started."""
+        return self.outcome in (SUCCEEDED, STARTED)
+
+    @property
     def finished(self) -> bool:
         return self.outcome in (SUCCEEDED, FAILED, ROLLED_BACK, TIMED_OUT, CRASH_LOOP)
 
@@ -246,7 +249,7 @@ class DeployResult:
     @property
     def ok(self) -> bool:
         """True when every rollout succeeded (or, not waited on, was started)."""
-        return all(r.outcome in (SUCCEEDED, STARTED) for r in self.rollouts)
+        return all(r.ok for r in self.rollouts)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -482,11 +485,9 @@ def watch_deploy(
             throttled = _poll(result, ecs, load_balancing, crash_loop, new_events, stopped)
         except ThrottledError:
             throttled = True
+        delay = next_poll_interval(delay, interval, throttled)
         if throttled:
-            delay = min(MAX_POLL_SECONDS, delay * 2)
             throttled_for = delay
-        else:
-            delay = interval
         if on_poll is not None:
             on_poll(Poll(result.rollouts, new_events, throttled_for, stopped))
         if all(r.finished for r in result.rollouts):
@@ -648,9 +649,7 @@ def _new_trouble(rollout: ServiceRollout, described: dict[str, Any]) -> list[Ser
         rollout.seen_event_ids.add(event_id)
         message = str(event.get("message", ""))
         if TROUBLE.search(message):
-            fresh.append(
-                ServiceEvent(id=event_id, at=_iso(event.get("createdAt")), message=message)
-            )
+            fresh.append(ServiceEvent(id=event_id, at=iso(event.get("createdAt")), message=message))
     rollout.events = (rollout.events + fresh)[-KEPT_EVENTS:]
     return fresh
 
@@ -695,7 +694,3 @@ def format_duration(seconds: float) -> str:
         if seconds >= size and seconds % size == 0:
             return f"{int(seconds // size)}{unit}"
     return f"{seconds:g}s"
-
-
-def _iso(value: Any) -> str:
-    return value.isoformat() if isinstance(value, datetime) else str(value or "")

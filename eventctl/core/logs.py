@@ -38,12 +38,10 @@ from itertools import chain, count
 from operator import attrgetter
 from typing import Any, Literal, NamedTuple, Protocol
 
-from eventctl.adapters.aws._calls import ThrottledError
+from eventctl.adapters.aws._calls import ThrottledError, next_poll_interval
 from eventctl.adapters.aws.logs import LogGroupNotFound, RawEvent
 from eventctl.errors import EventctlError
 from eventctl.platform import Platform
-
-MAX_POLL_INTERVAL = 32.0
 
 
 class LogEvent(NamedTuple):
@@ -273,9 +271,7 @@ class _Tail:
                     yield from self._drain_notices()
             yield from self._drain_notices()
             yield from self._release(buffer, hold)
-            interval = (
-                min(MAX_POLL_INTERVAL, interval * 2) if self.throttled else self.options.interval
-            )
+            interval = next_poll_interval(interval, self.options.interval, self.throttled)
             try:
                 self.sleep(interval)
             except KeyboardInterrupt:

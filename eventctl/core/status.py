@@ -189,7 +189,7 @@ def _trouble(
         if event.get("id") in seen or not TROUBLE.search(message):
             continue
         seen.add(event.get("id", ""))
-        picked.append(ServiceEvent(id=event.get("id", ""), at=_iso(created), message=message))
+        picked.append(ServiceEvent(id=event.get("id", ""), at=iso(created), message=message))
         if len(picked) == limit:
             break
     return picked
@@ -221,5 +221,6 @@ def _sortable(value: Any) -> float:
     return 0.0
 
 
-def _iso(value: Any) -> str:
+def iso(value: Any) -> str:
+    """An AWS timestamp (datetime, or whatever the API gave) as ISO-8601 text."""
     return value.isoformat() if isinstance(value, datetime) else str(value or "")

@@ -81,6 +81,16 @@ class Backoff:
             yield ceiling / 2 + self.rng.uniform(0, ceiling / 2)
 
 
+#: The longest wait between polls while AWS throttles them (`logs tail -f`, deploy watch).
+MAX_POLL_INTERVAL = 32.0
+
+
+def next_poll_interval(current: float, base: float, throttled: bool) -> float:
+    """A polling loop's next wait: doubled (up to MAX_POLL_INTERVAL) while AWS throttles
+    its polls, back to `base` as soon as one gets through."""
+    return min(MAX_POLL_INTERVAL, current * 2) if throttled else base
+
+
 def error_code(exc: BaseException) -> str:
     """The AWS error code of a botocore ClientError, or ''."""
     response = getattr(exc, "response", None)
