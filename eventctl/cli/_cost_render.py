@@ -9,6 +9,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from eventctl.core.costs.estimate import money
+
 CSV_COLUMNS = (
     "environment",
     "category",
@@ -29,11 +31,6 @@ CSV_COLUMNS = (
 """One row per line item. The last four columns say where the prices came from: the price's
 own source, and the table's region, date and origin (built-in or refreshed), repeated on every
 row so that each row stands alone (a comment line above the header would break CSV readers)."""
-
-
-def money(value: float) -> str:
-    sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value):,.2f}"
 
 
 def quantity(value: float) -> str:

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from eventctl.errors import EventctlError
 from eventctl.platform import Platform
+from eventctl.platform.catalog import JWT_SIGNING_KEY_SECRET
 
 KEY_BITS = 2048
 # The same token from every writer: a second `env up` racing the first cannot store a second key.
@@ -52,7 +53,7 @@ def new_private_key_pem() -> str:
 
 def signing_key_secret(platform: Platform, env: str) -> str:
     """Name of the secret that holds the signing key of `env`."""
-    return platform.names(env).secret("jwt-signing-key")
+    return platform.names(env).secret(JWT_SIGNING_KEY_SECRET)
 
 
 def ensure_signing_key(store: SecretStore, platform: Platform, env: str) -> SigningKeyResult:

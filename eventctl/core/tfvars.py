@@ -12,6 +12,7 @@ from typing import Any
 
 from eventctl.errors import EventctlError
 from eventctl.platform import EnvironmentProfile, Platform
+from eventctl.platform.catalog import JWT_SIGNING_KEY_SECRET
 
 # The tightest AWS limit on each kind of name the Terraform sets.
 NAME_LIMITS: dict[str, int] = {
@@ -124,7 +125,7 @@ def terraform_variables(platform: Platform, env: str) -> dict[str, Any]:
             **profile.redis.model_dump(mode="json"),
         },
         "secrets": {
-            "jwt_signing_key": names.secret("jwt-signing-key"),
+            "jwt_signing_key": names.secret(JWT_SIGNING_KEY_SECRET),
             "redis_auth_token": names.secret("redis-auth-token"),
             "service_credentials": {
                 s.name: names.secret(s.credentials_secret)

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from eventctl.platform.model import Alarm, Database, Queue, Secret, Service, Topic
 
+#: The secret (short name) that holds the auth service's token signing key.
+JWT_SIGNING_KEY_SECRET = "jwt-signing-key"
+
 SERVICES: tuple[Service, ...] = (
     Service(
         name="auth",
@@ -214,7 +217,7 @@ SECRETS: tuple[Secret, ...] = (
         for database in DATABASES
     ),
     Secret(name="docdb-credentials", purpose="DocumentDB master login"),
-    Secret(name="jwt-signing-key", purpose="the auth service's JWT signing key (RSA, PEM)"),
+    Secret(name=JWT_SIGNING_KEY_SECRET, purpose="the auth service's JWT signing key (RSA, PEM)"),
     Secret(name="redis-auth-token", purpose="the Redis AUTH token"),
     *(
         Secret(

@@ -22,6 +22,12 @@ stoppable = stops when the tasks/instances are stopped; teardown = only when the
 deleted (NAT, ALB, endpoints, addresses, Redis); always = storage and per-month items."""
 
 
+def money(value: float) -> str:
+    """Dollars as the reports print them: $1,234.56, -$5.00."""
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value):,.2f}"
+
+
 @dataclass(frozen=True)
 class Line:
     """One billable component: quantity x unit price = monthly cost."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eventctl.core.costs.estimate import Estimate, Line
+from eventctl.core.costs.estimate import Estimate, Line, money
 from eventctl.core.costs.savings import Saving
 
 
@@ -96,34 +96,30 @@ def compare_claim(saving: Saving) -> dict[str, Any] | None:
         nat = saving.figures["nat_equivalent_usd"]
         keeping = nat - endpoints  # what having the endpoints saves (negative: what it costs)
         if keeping >= claim.usd:
-            verdict = f"it holds: the endpoints save {_money(keeping)}/month on NAT"
+            verdict = f"it holds: the endpoints save {money(keeping)}/month on NAT"
         elif keeping >= 0:
             verdict = (
-                f"too high: the endpoints save {_money(keeping)}/month on NAT "
-                f"({_money(claim.usd - keeping)} less than claimed)"
+                f"too high: the endpoints save {money(keeping)}/month on NAT "
+                f"({money(claim.usd - keeping)} less than claimed)"
             )
         else:
             verdict = (
-                f"wrong: the endpoints cost {_money(endpoints)}/month and replace "
-                f"{_money(nat)} of NAT data processing, so they add {_money(-keeping)}/month "
-                f"instead of saving {_money(claim.usd)}; the claim is off by "
-                f"{_money(claim.usd - keeping)}"
+                f"wrong: the endpoints cost {money(endpoints)}/month and replace "
+                f"{money(nat)} of NAT data processing, so they add {money(-keeping)}/month "
+                f"instead of saving {money(claim.usd)}; the claim is off by "
+                f"{money(claim.usd - keeping)}"
             )
     else:
         gap = computed - claim.usd
         if abs(gap) <= max(1.0, 0.1 * claim.usd):
-            verdict = f"it holds: the computed saving is {_money(computed)}"
+            verdict = f"it holds: the computed saving is {money(computed)}"
         else:
             verdict = (
                 f"too {'low' if gap > 0 else 'high'}: the computed saving is "
-                f"{_money(computed)}, {_money(abs(gap))} {'more' if gap > 0 else 'less'} "
-                f"than the seed's {_money(claim.usd)}"
+                f"{money(computed)}, {money(abs(gap))} {'more' if gap > 0 else 'less'} "
+                f"than the seed's {money(claim.usd)}"
             )
     return {"quoted": claim.quoted, "claimed_usd": claim.usd, "verdict": verdict}
-
-
-def _money(value: float) -> str:
-    return f"${value:,.2f}"
 
 
 def _matches(line: Line, prefixes: tuple[str, ...]) -> bool:

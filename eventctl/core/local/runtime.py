@@ -415,15 +415,9 @@ def _write_secrets(
     paths: RuntimePaths, platform: Platform, stores: DataStores, services: tuple[str, ...]
 ) -> None:
     """This run's secrets, 0600: the token signing key and one credential per service."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from eventctl.core.signing_key import new_private_key_pem
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
+    pem = new_private_key_pem()
     write_private(paths.secrets / JWT_KEY_FILE, pem)
     # As in AWS: a credential for each service that calls another (the model's `calls`), and
     # each called service accepts exactly its callers'.

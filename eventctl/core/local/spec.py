@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from eventctl.core.local.files import RuntimePaths
 from eventctl.platform import Platform, Service
+from eventctl.platform.catalog import JWT_SIGNING_KEY_SECRET
 
 ComponentKind = Literal["emulator", "service", "gateway"]
 EMULATOR = "aws-emulator"
@@ -300,7 +301,7 @@ def provision_plan(platform: Platform, env: str) -> ProvisionPlan:
         log_groups=tuple(names.log_group(s) for s in platform.services),
         log_retention_days=profile.log_retention_days,
         email_domain=names.zone,
-        secrets={names.secret("jwt-signing-key"): JWT_KEY_FILE},
+        secrets={names.secret(JWT_SIGNING_KEY_SECRET): JWT_KEY_FILE},
     )
 
 
