@@ -6,6 +6,8 @@ calls; the outbox relay runs them in a worker thread.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Literal
 
 from eventctl.platform import Names, Service
@@ -37,13 +39,9 @@ class Publisher:
         self._queue_urls: dict[str, str] = {}
 
     def publish(self, kind: Kind, name: str, body: str, attributes: dict[str, str]) -> None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
         check_destination(self.service, kind, name)
-        message_attributes = {
-            key: {"DataType": "String", "StringValue": value} for key, value in attributes.items()
-        }
-        try:
+        message_attributes = _attributes(attributes)
+        with self._sending(kind, name):
             if kind == "topic":
                 self.sns.publish(
                     TopicArn=self._topic_arn(name),
@@ -56,12 +54,6 @@ class Publisher:
                     MessageBody=body,
                     MessageAttributes=message_attributes,
                 )
-        except (BotoCoreError, ClientError) as exc:
-            if kind == "queue":
-                self._queue_urls.pop(name, None)
-            else:
-                self._topic_arns.pop(name, None)
-            raise PublishError(f"{kind} {name}: {type(exc).__name__}: {exc}") from None
 
     def publish_batch(
         self, kind: Kind, name: str, entries: list[tuple[str, str, dict[str, str]]]
@@ -70,8 +62,6 @@ class Publisher:
         SendMessageBatch); returns {id: error} for the entries the broker refused.
 
         Raises PublishError when the call itself failed (then none was taken)."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
         check_destination(self.service, kind, name)
         if not 1 <= len(entries) <= 10:
             raise ValueError("a batch holds 1 to 10 messages")
@@ -79,14 +69,11 @@ class Publisher:
             {
                 "Id": entry_id,
                 "Message" if kind == "topic" else "MessageBody": body,
-                "MessageAttributes": {
-                    key: {"DataType": "String", "StringValue": value}
-                    for key, value in attributes.items()
-                },
+                "MessageAttributes": _attributes(attributes),
             }
             for entry_id, body, attributes in entries
         ]
-        try:
+        with self._sending(kind, name):
             if kind == "topic":
                 response = self.sns.publish_batch(
                     TopicArn=self._topic_arn(name), PublishBatchRequestEntries=batch
@@ -95,16 +82,24 @@ class Publisher:
                 response = self.sqs.send_message_batch(
                     QueueUrl=self._queue_url(name), Entries=batch
                 )
+        return {
+            failure["Id"]: f"{failure.get('Code')}: {failure.get('Message', '')}"
+            for failure in response.get("Failed", [])
+        }
+
+    @contextmanager
+    def _sending(self, kind: Kind, name: str) -> Iterator[None]:
+        """A failed call forgets the destination's cached ARN or URL and raises PublishError."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            yield
         except (BotoCoreError, ClientError) as exc:
             if kind == "queue":
                 self._queue_urls.pop(name, None)
             else:
                 self._topic_arns.pop(name, None)
             raise PublishError(f"{kind} {name}: {type(exc).__name__}: {exc}") from None
-        return {
-            failure["Id"]: f"{failure.get('Code')}: {failure.get('Message', '')}"
-            for failure in response.get("Failed", [])
-        }
 
     def _queue_url(self, name: str) -> str:
         if name not in self._queue_urls:
@@ -160,3 +155,8 @@ def consumer_sqs_client(region: str, endpoint_url: str | None, wait_seconds: int
     return boto3.session.Session(region_name=region).client(
         "sqs", endpoint_url=endpoint_url, config=config
     )
+
+
+def _attributes(attributes: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Message attributes in the shape SNS and SQS take."""
+    return {key: {"DataType": "String", "StringValue": value} for key, value in attributes.items()}
