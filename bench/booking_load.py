@@ -164,7 +164,7 @@ class Platform:
 def _provision(endpoint: str) -> None:
     import boto3
 
-    from eventctl.platform import build_platform
+    from platform_model import build_platform
 
     platform = build_platform()
     names = platform.names("local")

@@ -86,7 +86,7 @@ def ship_delay(lab_options: Any, gateway: str) -> float:
     import boto3
     import httpx
 
-    from eventctl.platform import build_platform
+    from platform_model import build_platform
 
     platform = build_platform()
     group = platform.names("local").log_group(platform.service("event"))
@@ -121,7 +121,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from eventctl.core import local
-    from eventctl.platform import build_platform
+    from platform_model import build_platform
 
     platform = build_platform()
     print(f"machine: {os.cpu_count()} CPUs (shared); figures vary with other load")

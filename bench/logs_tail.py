@@ -65,7 +65,7 @@ def start_moto() -> tuple[subprocess.Popen[bytes], str]:
 
 def group_name(service: str) -> str:
     # The model's name for the group (platform.names("dev").log_group(...)).
-    from eventctl.platform import build_platform
+    from platform_model import build_platform
 
     platform = build_platform()
     return platform.names("dev").log_group(platform.service(service))

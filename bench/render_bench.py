@@ -22,7 +22,7 @@ from pathlib import Path
 from eventctl.core.render import render_contents, render_environment
 from eventctl.core.tfvars import terraform_variables
 from eventctl.paths import templates_dir
-from eventctl.platform import build_platform
+from platform_model import build_platform
 
 
 def timed(action: Callable[[], object], rounds: int) -> float:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from eventctl.errors import ConfigError
-from eventctl.platform import InvalidSetting, Platform, build_platform
+from platform_model import InvalidSetting, Platform, build_platform
 
 CONFIG_FILE = "eventctl.toml"
 ENV_PREFIX = "EVENTCTL_"

@@ -1,1 +1,3 @@
-"""The Event Planner backend: Starlette services on a shared kit (`services.kit`)."""
+"""The five Event Planner services and the kit they share."""
+
+__version__ = "0.1.0"

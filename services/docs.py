@@ -33,7 +33,7 @@ def service_settings() -> list[type[ServiceSettings]]:
 def render_settings(settings: type[ServiceSettings]) -> list[str]:
     """The environment variables a service reads, with defaults, descriptions and what the
     ECS task definition must give it in AWS."""
-    from eventctl.platform import build_platform
+    from platform_model import build_platform
 
     needs = settings.aws_needs(build_platform())
     required = {o[0] for n in needs if len(n.options) == 1 for o in n.options if len(o) == 1}

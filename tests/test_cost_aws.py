@@ -32,7 +32,7 @@ from eventctl.core.costs.report import (
 )
 from eventctl.core.costs.usage import no_overrides
 from eventctl.errors import EventctlError
-from eventctl.platform import build_platform
+from platform_model import build_platform
 from tests.fakes.aws_shapes import (
     PUBLISHED,
     ce_request,

@@ -125,7 +125,7 @@ def test_every_seed_claim_names_a_computed_saving() -> None:
     from eventctl.core.costs.savings import find_savings
     from eventctl.core.costs.seed import SEED_SAVINGS_CLAIMS
     from eventctl.core.costs.usage import no_overrides
-    from eventctl.platform import build_platform
+    from platform_model import build_platform
 
     platform, prices = build_platform(), load_prices("eu-west-1")
     usage = no_overrides().resolve("dev")
@@ -380,7 +380,7 @@ def test_prices_refresh_writes_the_cache_the_report_then_uses(  # type: ignore[n
     from botocore.stub import Stubber
 
     from eventctl.core.costs.refresh import queries_for
-    from eventctl.platform import build_platform
+    from platform_model import build_platform
 
     pricing = client("pricing")
     stub = Stubber(pricing)
@@ -470,7 +470,7 @@ def refresh_sydney(run_cli, monkeypatch, cache: Path, unanswered: tuple[str, ...
     from botocore.stub import Stubber
 
     from eventctl.core.costs.refresh import queries_for
-    from eventctl.platform import build_platform
+    from platform_model import build_platform
     from tests.fakes.aws_shapes import stub_refresh
 
     pricing = client("pricing")
@@ -496,7 +496,7 @@ def test_a_region_known_only_from_a_refresh_gets_the_full_report(  # type: ignor
 ) -> None:
     from eventctl.core.costs.prices import NOT_REFRESHED
     from eventctl.core.costs.refresh import queries_for
-    from eventctl.platform import build_platform
+    from platform_model import build_platform
 
     cache = tmp_path / "cache"
     refreshed = refresh_sydney(run_cli, monkeypatch, cache)
@@ -564,7 +564,7 @@ def test_a_cache_older_than_the_model_says_to_refresh_once_more(  # type: ignore
 ) -> None:
     from eventctl.core.costs.prices import cache_file
     from eventctl.core.costs.refresh import refreshed_keys
-    from eventctl.platform import build_platform
+    from platform_model import build_platform
 
     # a cache written before eventctl fetched the transfer price (it has everything else)
     queried = sorted(refreshed_keys(build_platform()) - {"transfer.internet_out_gb"})

@@ -77,7 +77,7 @@ def figures() -> dict[str, str]:
     from eventctl.core.costs.prices import load_prices
     from eventctl.core.costs.report import build_report
     from eventctl.core.costs.usage import no_overrides
-    from eventctl.platform import build_platform
+    from platform_model import build_platform
 
     platform = build_platform()
     prices = load_prices("eu-west-1")
@@ -152,7 +152,7 @@ def _fill_figures(text: str) -> str:
 
 def _refresh_queries() -> str:
     from eventctl.core.costs.refresh import queries_for
-    from eventctl.platform import build_platform
+    from platform_model import build_platform
 
     rows = [
         "| key | service code | usage type | filters (besides the region) | scale |",

@@ -8,7 +8,7 @@ from eventctl.core.costs.estimate import Estimate, Line, estimate_environment
 from eventctl.core.costs.prices import PriceError, load_prices
 from eventctl.core.costs.usage import load_usage, no_overrides
 from eventctl.errors import EventctlError
-from eventctl.platform import Platform, build_platform
+from platform_model import Platform, build_platform
 
 H = 730  # hours per month
 

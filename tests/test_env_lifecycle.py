@@ -27,7 +27,7 @@ from eventctl.cli import env_lifecycle
 from eventctl.core import lifecycle
 from eventctl.core.signing_key import signing_key_secret
 from eventctl.core.state_backend import connect
-from eventctl.platform import build_platform
+from platform_model import build_platform
 from tests.lifecycle_support import (
     BUCKET,
     REGION,
@@ -510,7 +510,7 @@ def test_missing_terraform_binary(run_cli: Run, tmp_path: Path) -> None:
 
 
 def test_the_default_root_is_the_rendered_environment(tmp_path: Path) -> None:
-    from eventctl.platform import build_platform
+    from platform_model import build_platform
 
     assert env_lifecycle.root_factory is env_lifecycle._render_root
     root = env_lifecycle.root_factory(build_platform(), "dev", tmp_path / "tf", None)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "eventctl"
-BELOW_CLI = ["core", "adapters", "platform", "config.py", "errors.py", "paths.py"]
+BELOW_CLI = ["core", "adapters", "config.py", "errors.py", "paths.py"]
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -55,3 +55,37 @@ def test_below_cli_never_reads_the_process_environment(path: Path) -> None:
 def test_the_scan_sees_the_packages() -> None:
     # Guards the tests above against silently scanning nothing.
     assert len(files(*BELOW_CLI)) >= 8
+
+
+ROOT = PACKAGE.parent
+
+
+def _python_files(folder: str) -> list[Path]:
+    return sorted((ROOT / folder).rglob("*.py"))
+
+
+@pytest.mark.parametrize(
+    "path",
+    _python_files("services") + _python_files("platform_model"),
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
+def test_services_and_the_model_never_import_the_operator_cli(path: Path) -> None:
+    # A service image holds services/ and platform_model/ only: an import of eventctl there
+    # would fail in the image (and would ship the operator CLI if it were copied in).
+    modules = imported_modules(path)
+    assert not {m for m in modules if top(m) in {"eventctl", "typer", "rich", "click"}}
+    if path.parts[-2:-1] == ("platform_model",) or "platform_model" in path.parts:
+        source = path.read_text()
+        assert "os.environ" not in source and "os.getenv" not in source
+
+
+def test_the_service_scan_sees_the_services_and_the_model() -> None:
+    assert len(_python_files("services")) >= 30
+    assert len(_python_files("platform_model")) >= 5
+
+
+def test_services_carry_the_eventctl_version() -> None:
+    import eventctl
+    import services
+
+    assert services.__version__ == eventctl.__version__

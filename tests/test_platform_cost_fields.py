@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from eventctl.platform import build_platform
-from eventctl.platform.model import Secret
+from platform_model import build_platform
+from platform_model.model import Secret
 
 
 def test_secrets_follow_the_seed() -> None:

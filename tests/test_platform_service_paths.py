@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from eventctl.platform import build_platform
+from platform_model import build_platform
 
 
 def test_every_service_has_health_and_readiness_paths() -> None:

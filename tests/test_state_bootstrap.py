@@ -19,7 +19,7 @@ from eventctl.core.state_backend import (
     backend_settings,
 )
 from eventctl.errors import EventctlError
-from eventctl.platform import build_platform
+from platform_model import build_platform
 from tests.lifecycle_support import ACCOUNT, BUCKET, REGION, TABLE, aws_environ
 
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from rich.console import Console
 
     from eventctl.config import LoadedSettings
-    from eventctl.platform import Platform
+    from platform_model import Platform
 
 
 @dataclass

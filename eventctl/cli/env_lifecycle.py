@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from eventctl.adapters.terraform import Terraform
     from eventctl.core.lifecycle import PlanResult, Workspace
     from eventctl.core.state_backend import BackendReport, Connection
-    from eventctl.platform import Platform
+    from platform_model import Platform
 
 #: Produces the Terraform root module directory for (platform, env, out_dir, terraform_bin).
 #: The default renders it from the model; tests assign a builtin-only root here.

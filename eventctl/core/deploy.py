@@ -33,7 +33,7 @@ from eventctl.adapters.aws.ecs import ClusterNotFound, Ecs
 from eventctl.adapters.aws.elbv2 import LoadBalancing
 from eventctl.core.status import TARGET_OK, TROUBLE, ServiceEvent, iso
 from eventctl.errors import EventctlError
-from eventctl.platform import Platform, Service
+from platform_model import Platform, Service
 
 READ_ONLY_FIELDS = frozenset(
     {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventctl.platform import EnvironmentProfile, Platform
+from platform_model import EnvironmentProfile, Platform
 
 
 def summarize(env: EnvironmentProfile) -> str:

@@ -29,7 +29,7 @@ from eventctl.core.plan_summary import Loss, PlanSummary, destroy_losses, summar
 from eventctl.core.plan_summary import with_contents as _with_contents
 from eventctl.core.state_backend import Locking, StateBackend
 from eventctl.errors import EventctlError
-from eventctl.platform import Platform
+from platform_model import Platform
 
 BACKEND_FILE = "eventctl.s3.tfbackend"
 PLAN_FILE = "eventctl.tfplan"

@@ -41,7 +41,7 @@ from typing import Any, Literal, NamedTuple, Protocol
 from eventctl.adapters.aws._calls import ThrottledError, next_poll_interval
 from eventctl.adapters.aws.logs import LogGroupNotFound, RawEvent
 from eventctl.errors import EventctlError
-from eventctl.platform import Platform
+from platform_model import Platform
 
 
 class LogEvent(NamedTuple):

@@ -18,7 +18,7 @@ from typing import Any
 from eventctl.core.tfvars import terraform_variables
 from eventctl.errors import EventctlError
 from eventctl.paths import templates_dir
-from eventctl.platform import Platform
+from platform_model import Platform
 
 TFVARS_FILE = "terraform.tfvars.json"
 MANIFEST_FILE = ".eventctl-render.json"

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from eventctl.errors import EventctlError
-from eventctl.platform import Platform
-from eventctl.platform.catalog import JWT_SIGNING_KEY_SECRET
+from platform_model import Platform
+from platform_model.catalog import JWT_SIGNING_KEY_SECRET
 
 KEY_BITS = 2048
 # The same token from every writer: a second `env up` racing the first cannot store a second key.

@@ -18,7 +18,7 @@ from eventctl.adapters.aws.s3 import PUBLIC_ACCESS_FLAGS, S3
 from eventctl.adapters.aws.sts import CallerIdentity, Sts
 from eventctl.adapters.terraform import LockInfo
 from eventctl.errors import EventctlError
-from eventctl.platform import Platform
+from platform_model import Platform
 
 Locking = Literal["dynamodb", "lockfile"]
 LOCKINGS: tuple[Locking, ...] = ("dynamodb", "lockfile")

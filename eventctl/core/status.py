@@ -17,7 +17,7 @@ from eventctl.adapters.aws.cloudwatch import CloudWatch
 from eventctl.adapters.aws.ecs import Ecs
 from eventctl.adapters.aws.elbv2 import LoadBalancing
 from eventctl.errors import EventctlError
-from eventctl.platform import Platform, Service
+from platform_model import Platform, Service
 
 TROUBLE = re.compile(r"fail|unhealthy|unable|rolling back|rolled back|error|circuit breaker", re.I)
 """Service event messages worth an operator's attention (ECS phrases them this way)."""

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventctl.errors import EventctlError
-from eventctl.platform import EnvironmentProfile, Platform
-from eventctl.platform.catalog import JWT_SIGNING_KEY_SECRET
+from platform_model import EnvironmentProfile, Platform
+from platform_model.catalog import JWT_SIGNING_KEY_SECRET
 
 # The tightest AWS limit on each kind of name the Terraform sets.
 NAME_LIMITS: dict[str, int] = {

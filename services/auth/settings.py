@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import Field, SecretStr
 
-from eventctl.platform import Platform
+from platform_model import Platform
 from services.kit.settings import Need, ServiceSettings
 
 

@@ -20,8 +20,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
 
-from eventctl import __version__
-from eventctl.platform import Names, Platform, Service
+from platform_model import Names, Platform, Service
+from services import __version__
 from services.kit import audit, inbox, outbox
 from services.kit.audit import AuditWriter, MongoSink, TableSink, mongo_collection
 from services.kit.calls import HttpPool, HttpxSender, Sender, ServiceClient

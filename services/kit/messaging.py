@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
-from eventctl.platform import Names, Service
+from platform_model import Names, Service
 
 Kind = Literal["topic", "queue"]
 

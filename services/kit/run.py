@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from eventctl.platform import build_platform
+from platform_model import build_platform
 from services.kit.logs import configure_logging
 
 

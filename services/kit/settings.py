@@ -22,8 +22,8 @@ from urllib.parse import quote, quote_plus
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from eventctl.platform import Platform, Service, build_platform
-from eventctl.platform.model import Names
+from platform_model import Platform, Service, build_platform
+from platform_model.names import Names
 
 
 class MissingSettings(ValueError):

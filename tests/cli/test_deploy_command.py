@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from eventctl.adapters.aws.ecs import Ecs
-from eventctl.platform import build_platform
+from platform_model import build_platform
 from tests.core.test_deploy import create_environment
 from tests.fakes.ecs import stopped_task
 

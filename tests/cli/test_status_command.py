@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from eventctl.platform import build_platform
+from platform_model import build_platform
 from tests.core.test_platform_status import create_target_groups, deploy_to_moto, stubbed_ecs
 
 

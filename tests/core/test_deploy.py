@@ -34,7 +34,7 @@ from eventctl.core.deploy import (
     with_image,
 )
 from eventctl.errors import EventctlError, UnknownNameError
-from eventctl.platform import Platform, build_platform
+from platform_model import Platform, build_platform
 from tests.fakes.ecs import (
     FakeTargetHealth,
     ScriptedEcsClient,

@@ -12,7 +12,7 @@ from eventctl.adapters.aws.ecs import ClusterNotFound, Ecs
 from eventctl.adapters.aws.elbv2 import LoadBalancing
 from eventctl.core.status import StatusReport, platform_status
 from eventctl.errors import EventctlError
-from eventctl.platform import Platform, build_platform
+from platform_model import Platform, build_platform
 from tests.fakes.ecs import service_description, task_definition_arn, task_definition_response
 
 ENV = "dev"

@@ -12,7 +12,7 @@ import pytest
 from eventctl.core.render import MANIFEST_FILE, TFVARS_FILE, render_environment
 from eventctl.core.tfvars import NAME_LIMITS, named_resources, terraform_variables
 from eventctl.errors import EventctlError
-from eventctl.platform import Platform, build_platform
+from platform_model import Platform, build_platform
 from tests.core.terraform_helpers import blocks, parse_tree, resources_by_module
 
 AWS_ENVS = ("dev", "prod")
@@ -494,7 +494,7 @@ def test_only_ecr_login_uses_a_wildcard_in_the_execution_role(rendered: dict[str
 def test_the_cost_model_counts_the_kms_keys_the_terraform_creates(
     rendered: dict[str, Path], env: str
 ) -> None:
-    from eventctl.platform.model import KMS_KEYS_PER_ENVIRONMENT
+    from platform_model.model import KMS_KEYS_PER_ENVIRONMENT
 
     keys = [
         body

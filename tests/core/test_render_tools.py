@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from eventctl.core.render import TFVARS_FILE, render_environment
-from eventctl.platform import Platform, build_platform
+from platform_model import Platform, build_platform
 from tests.core.terraform_helpers import (
     CHECKOV,
     PROVIDER_MIRROR,

@@ -26,7 +26,7 @@ import pytest
 
 from eventctl.core.render import TFVARS_FILE, render_environment
 from eventctl.core.signing_key import new_private_key_pem
-from eventctl.platform import Platform, build_platform
+from platform_model import Platform, build_platform
 from services.docs import service_settings
 from services.kit.settings import MissingSettings, ServiceSettings
 

@@ -20,7 +20,7 @@ import pytest
 from eventctl.core import local
 from eventctl.core.local.procs import PROC, ProcessRef, identify
 from eventctl.paths import frontend_dir
-from eventctl.platform import Platform, build_platform
+from platform_model import Platform, build_platform
 from tests.conftest import free_port
 
 # Most runtime tests need only two services (the runtime takes any subset of the model's

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eventctl.local.gateway import security_headers
+from eventctl.core.local.gateway import security_headers
 from eventctl.paths import templates_dir
 from tests.conftest import free_port, wait_for_port
 from tests.local.echo_app import running_echo
@@ -35,7 +35,7 @@ def static_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def gateway(static_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`python -m eventctl.local.gateway` routing /api/echo to a live backend and /api/dead to
+    """`python -m eventctl.core.local.gateway` routing /api/echo to a live backend and /api/dead to
     a port nothing listens on; 1 s read timeout."""
     with running_echo() as echo_port:
         port = free_port()
@@ -62,7 +62,7 @@ def gateway(static_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
             )
         )
         process = subprocess.Popen(
-            [sys.executable, "-m", "eventctl.local.gateway", str(config)],
+            [sys.executable, "-m", "eventctl.core.local.gateway", str(config)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

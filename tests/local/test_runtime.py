@@ -20,9 +20,9 @@ from eventctl.core.local.files import RuntimePaths, write_json
 from eventctl.core.local.procs import identify, is_same
 from eventctl.core.local.state import read_state
 from eventctl.errors import EventctlError
-from eventctl.platform import build_platform
-from eventctl.platform.catalog import SERVICES as MODEL_SERVICES
-from eventctl.platform.model import Platform, Service
+from platform_model import build_platform
+from platform_model.catalog import SERVICES as MODEL_SERVICES
+from platform_model.model import Platform, Service
 from tests.local.conftest import SERVICES, LocalLab, make_lab, processes_in
 
 PASSWORD = "correct horse battery"

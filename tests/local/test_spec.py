@@ -24,7 +24,7 @@ from eventctl.core.local.spec import (
 from eventctl.core.tfvars import terraform_variables
 from eventctl.errors import ConfigError
 from eventctl.paths import templates_dir
-from eventctl.platform import InvalidSetting, build_platform
+from platform_model import InvalidSetting, build_platform
 from services.auth.settings import AuthSettings
 from services.event.settings import EventSettings
 from services.kit.settings import ServiceSettings

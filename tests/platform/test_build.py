@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from eventctl.platform import InvalidSetting, build_platform
+from platform_model import InvalidSetting, build_platform
 
 
 def test_overrides_merge_into_the_profile_and_leave_the_rest() -> None:

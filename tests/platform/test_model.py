@@ -9,8 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from eventctl.errors import UnknownNameError
-from eventctl.platform import build_platform, catalog, environments
-from eventctl.platform.model import (
+from platform_model import build_platform, catalog, environments
+from platform_model.model import (
     Autoscaling,
     Database,
     EnvironmentProfile,

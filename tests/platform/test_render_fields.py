@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from eventctl.platform import InvalidSetting, build_platform
+from platform_model import InvalidSetting, build_platform
 
 
 def test_profiles_differ_where_the_seed_says() -> None:

@@ -25,7 +25,7 @@ import anyio.from_thread
 import httpx
 from starlette.applications import Starlette
 
-from eventctl.platform import build_platform
+from platform_model import build_platform
 
 T = TypeVar("T")
 PLATFORM = build_platform()

@@ -19,7 +19,7 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from eventctl.platform import build_platform
+from platform_model import build_platform
 from services.auth.app import create_app as create_auth_app
 from services.auth.settings import AuthSettings
 from services.booking.app import create_app as create_booking_app

@@ -114,7 +114,7 @@ def test_poison_messages_reach_the_dead_letter_queue(platform: Cluster, aws: Any
 
 
 def test_every_consumed_queue_has_a_handler_and_template() -> None:
-    from eventctl.platform import build_platform
+    from platform_model import build_platform
 
     platform = build_platform()
     assert set(EMAILS) == set(platform.service("notification").consumes)

@@ -13,8 +13,8 @@ from typing import Any, Literal
 from eventctl.core.costs.prices import PriceTable
 from eventctl.core.costs.usage import Usage
 from eventctl.errors import EventctlError
-from eventctl.platform import EnvironmentProfile, Platform
-from eventctl.platform.model import KMS_KEYS_PER_ENVIRONMENT
+from platform_model import EnvironmentProfile, Platform
+from platform_model.model import KMS_KEYS_PER_ENVIRONMENT
 
 Schedule = Literal["stoppable", "teardown", "always"]
 """How an hourly charge reacts to switching the environment off at night:

@@ -26,7 +26,7 @@ from eventctl.core.costs.prices import (
     table_to_dict,
 )
 from eventctl.errors import EventctlError
-from eventctl.platform import Platform
+from platform_model import Platform
 
 
 class ProductSource(Protocol):

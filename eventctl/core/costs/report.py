@@ -18,7 +18,7 @@ from eventctl.core.costs.savings import find_savings
 from eventctl.core.costs.seed import compare_claim, compare_with_seed
 from eventctl.core.costs.usage import UsageOverrides
 from eventctl.errors import EventctlError
-from eventctl.platform import Platform
+from platform_model import Platform
 
 SCHEMA = "eventctl.cost-report/1"
 SEED_ENV = "dev"

@@ -8,7 +8,7 @@ from typing import Any
 from eventctl.core.costs.estimate import Estimate, Line
 from eventctl.core.costs.prices import PriceTable
 from eventctl.core.costs.usage import Usage
-from eventctl.platform import Platform
+from platform_model import Platform
 
 HOURS_PER_WEEK = 168
 

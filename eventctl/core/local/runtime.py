@@ -41,7 +41,7 @@ from eventctl.core.local.spec import (
 )
 from eventctl.core.local.state import ComponentState, RuntimeState, clear_state, read_state
 from eventctl.errors import EventctlError
-from eventctl.platform import EnvironmentProfile, Platform
+from platform_model import EnvironmentProfile, Platform
 
 SUPERVISOR_MODULE = "eventctl.core.local.supervisor"
 # Imported by the processes a run starts (module -> what provides it).

@@ -17,8 +17,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from eventctl.core.local.files import RuntimePaths
-from eventctl.platform import Platform, Service
-from eventctl.platform.catalog import JWT_SIGNING_KEY_SECRET
+from platform_model import Platform, Service
+from platform_model.catalog import JWT_SIGNING_KEY_SECRET
 
 ComponentKind = Literal["emulator", "service", "gateway"]
 EMULATOR = "aws-emulator"
@@ -217,7 +217,7 @@ def build_spec(platform: Platform, inputs: SpecInputs) -> RuntimeSpec:
             argv=(
                 inputs.python,
                 "-m",
-                "eventctl.local.gateway",
+                "eventctl.core.local.gateway",
                 str(inputs.paths.gateway_config),
             ),
             port=ports[GATEWAY],

@@ -1,6 +1,6 @@
 """The local gateway: CloudFront and the ALB on one port.
 
-`python -m eventctl.local.gateway CONFIG.json` serves the web app from a directory the way the
+`python -m eventctl.core.local.gateway CONFIG.json` serves the web app from a directory the way the
 CloudFront distribution does (a path without a file extension is an app route and gets
 index.html; the response-headers policy's security headers on every file) and sends
 `/api/<service>` and `/api/<service>/*` to that service, as the ALB's listener rules do.
@@ -250,12 +250,12 @@ def _static(request: Request, config: GatewayConfig) -> Response:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """`python -m eventctl.local.gateway CONFIG.json`: serve until SIGTERM."""
+    """`python -m eventctl.core.local.gateway CONFIG.json`: serve until SIGTERM."""
     import uvicorn
 
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 1:
-        sys.stderr.write("usage: python -m eventctl.local.gateway CONFIG.json\n")
+        sys.stderr.write("usage: python -m eventctl.core.local.gateway CONFIG.json\n")
         raise SystemExit(2)
     config = GatewayConfig.load(Path(args[0]))
     log("started", port=config.port, backends=[b.service for b in config.backends])

@@ -6,7 +6,7 @@ consumes which queue) is decided here; `docs/decisions.md` explains the choices.
 
 from __future__ import annotations
 
-from eventctl.platform.model import Alarm, Database, Queue, Secret, Service, Topic
+from platform_model.model import Alarm, Database, Queue, Secret, Service, Topic
 
 #: The secret (short name) that holds the auth service's token signing key.
 JWT_SIGNING_KEY_SECRET = "jwt-signing-key"

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from eventctl.platform.model import Platform, Service
+    from platform_model.model import Platform, Service
 
 
 def validate_platform(platform: Platform) -> None:

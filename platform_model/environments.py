@@ -7,7 +7,7 @@ an ALB and a DB subnet group need two even when the seed draws one.
 
 from __future__ import annotations
 
-from eventctl.platform.model import (
+from platform_model.model import (
     Autoscaling,
     DocdbProfile,
     EnvironmentProfile,

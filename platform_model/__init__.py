@@ -7,10 +7,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from eventctl.errors import ModelError
-from eventctl.platform.catalog import ALARMS, DATABASES, QUEUES, SECRETS, SERVICES, TOPICS
-from eventctl.platform.environments import PROFILES
-from eventctl.platform.model import EnvironmentProfile, LocalRuntime, Names, Platform, Service
+from platform_model.catalog import ALARMS, DATABASES, QUEUES, SECRETS, SERVICES, TOPICS
+from platform_model.environments import PROFILES
+from platform_model.errors import ModelError
+from platform_model.model import EnvironmentProfile, LocalRuntime, Platform, Service
+from platform_model.names import Names
 
 __all__ = [
     "EnvironmentProfile",

@@ -1,1 +1,0 @@
-"""Processes of the local environment that are not services: the gateway."""
