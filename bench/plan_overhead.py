@@ -1,7 +1,7 @@
 """What `eventctl env plan` costs on top of the terraform commands it runs.
 
 Starts a moto server on a free loopback port, bootstraps the state backend, and times, on the
-same builtin-only root module (tests/lifecycle_support.py):
+same builtin-only root module (tests/helpers/lifecycle.py):
 
   reference: terraform init + plan -out + show -json, run by hand
   eventctl:  `eventctl env plan dev --json` (STS, backend check, init, plan, show, summary)
@@ -24,14 +24,14 @@ from pathlib import Path
 from _loadgen import free_port  # bench/ is on sys.path when a bench script runs
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO / "tests" / "helpers"))
 
-from lifecycle_support import TestRoot  # noqa: E402
+from lifecycle import TestRoot  # noqa: E402
 
 DRIVER = """
 import sys
 sys.path.insert(0, {tests!r})
-from lifecycle_support import TestRoot
+from lifecycle import TestRoot
 from eventctl.cli import env_lifecycle
 from eventctl.cli.main import main
 env_lifecycle.root_factory = TestRoot()
@@ -83,7 +83,7 @@ def main() -> None:
             capture_output=True,
         )
         driver = work / "driver.py"
-        driver.write_text(DRIVER.format(tests=str(REPO / "tests")))
+        driver.write_text(DRIVER.format(tests=str(REPO / "tests" / "helpers")))
         # The reference: the same root and backend file, terraform by hand.
         by_hand = work / "by-hand"
         TestRoot()(None, "dev", by_hand, terraform)

@@ -13,7 +13,7 @@ from eventctl.core.render import MANIFEST_FILE, TFVARS_FILE, render_environment
 from eventctl.core.tfvars import NAME_LIMITS, named_resources, terraform_variables
 from eventctl.errors import EventctlError
 from platform_model import Platform, build_platform
-from tests.core.terraform_helpers import blocks, parse_tree, resources_by_module
+from tests.helpers.terraform import blocks, parse_tree, resources_by_module
 
 AWS_ENVS = ("dev", "prod")
 MODULES = (

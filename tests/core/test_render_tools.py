@@ -19,7 +19,7 @@ import pytest
 
 from eventctl.core.render import TFVARS_FILE, render_environment
 from platform_model import Platform, build_platform
-from tests.core.terraform_helpers import (
+from tests.helpers.terraform import (
     CHECKOV,
     PROVIDER_MIRROR,
     mirror_copy,

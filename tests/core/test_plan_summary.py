@@ -11,7 +11,7 @@ from eventctl.adapters.aws.s3 import S3
 from eventctl.core.lifecycle import PlanResult, destroy_report, refuse_unsafe_destroy
 from eventctl.core.plan_summary import action_of, destroy_losses, summarize_plan
 from eventctl.errors import EventctlError
-from tests.lifecycle_support import REGION
+from tests.helpers.lifecycle import REGION
 
 
 def _rc(

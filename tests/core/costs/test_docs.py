@@ -6,7 +6,7 @@ Two kinds of generated text, both filled from the live report by `regenerate`:
 A dollar amount in the hand-written prose must be one of those figures, a price of the
 built-in table, or a figure the seed states (test_prose_quotes_no_stale_dollar_figures).
 
-Regenerate with `python tests/test_cost_docs.py` (from the worktree root, PYTHONPATH=.).
+Regenerate with `python tests/core/costs/test_docs.py` (from the worktree root, PYTHONPATH=.).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import shlex
 import sys
 from pathlib import Path
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "costs.md"
+DOC = Path(__file__).resolve().parents[3] / "docs" / "costs.md"
 BLOCK = re.compile(r"(<!-- BEGIN: (?P<what>.+?) -->\n)(?P<body>.*?)(<!-- END -->)", re.DOTALL)
 FIGURE = re.compile(r"(<!-- =(?P<name>[\w.]+) -->)(?P<value>[^\n]*?)(<!-- / -->)")
 DOLLARS = re.compile(r"\$(\d[\d,]*(?:\.\d+)?)")
@@ -205,7 +205,8 @@ def test_generated_blocks_are_current(tmp_path: Path, monkeypatch) -> None:  # t
     blocks = [m.group("what") for m in BLOCK.finditer(text)]
     assert "eventctl cost report --env dev" in blocks
     assert "eventctl cost report --env prod" in blocks
-    assert regenerate(text) == text, "docs/costs.md is stale: run python tests/test_cost_docs.py"
+    stale = "docs/costs.md is stale: run python tests/core/costs/test_docs.py"
+    assert regenerate(text) == text, stale
 
 
 def test_prose_quotes_no_stale_dollar_figures() -> None:

@@ -20,7 +20,7 @@ from eventctl.core.state_backend import (
 )
 from eventctl.errors import EventctlError
 from platform_model import build_platform
-from tests.lifecycle_support import ACCOUNT, BUCKET, REGION, TABLE, aws_environ
+from tests.helpers.lifecycle import ACCOUNT, BUCKET, REGION, TABLE, aws_environ
 
 
 def _bucket_settings(s3: Any) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """`env plan | up | down | outputs | unlock`: the real terraform binary against a moto server.
 
-Only the root module is a stand-in (see lifecycle_support.TestRoot); init with the S3 backend
-config, plan -out, show -json, apply of the saved plan, destroy, output and force-unlock all
-run for real, and every claim is checked in the emulated S3 and DynamoDB.
+Only the root module is a stand-in (see TestRoot in tests/helpers/lifecycle.py); init with the
+S3 backend config, plan -out, show -json, apply of the saved plan, destroy, output and
+force-unlock all run for real, and every claim is checked in the emulated S3 and DynamoDB.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from eventctl.core import lifecycle
 from eventctl.core.signing_key import signing_key_secret
 from eventctl.core.state_backend import connect
 from platform_model import build_platform
-from tests.lifecycle_support import (
+from tests.helpers.lifecycle import (
     BUCKET,
     REGION,
     TestRoot,
@@ -401,7 +401,7 @@ def test_ctrl_c_during_apply_releases_the_lock(lab: Lab) -> None:
 DRIVER = """
 import sys
 sys.path.insert(0, {tests!r})
-from tests.lifecycle_support import TestRoot
+from tests.helpers.lifecycle import TestRoot
 from eventctl.cli import env_lifecycle
 from eventctl.cli.main import main
 
