@@ -47,6 +47,15 @@ class Names:
         """The seed's state bucket: `<project>-terraform-state-<region>-<account>`."""
         return f"{self.platform.project}-terraform-state-{self.platform.region}-{account_id}"
 
+    @property
+    def release_prefix(self) -> str:
+        """Where the release ledger of this environment lives in the state bucket."""
+        return f"releases/{self.env}/"
+
+    def deploy_lock_id(self, service: Service) -> str:
+        """The lock-table item that serialises deploys of one service in this environment."""
+        return f"{self.platform.project}-deploy/{self.env}/{service.name}"
+
     def ecr_repository(self, service: Service) -> str:
         return f"{self.prefix}-{service.image_name}"
 
