@@ -12,9 +12,6 @@ from typer.core import TyperGroup
 
 from eventctl import __version__
 from eventctl.cli import cost, deploy, env, logs, status
-
-# Imported for their side effect: they add commands (render, plan, up, ...) to the `env` app.
-from eventctl.cli import env_lifecycle, env_render  # noqa: F401  # isort: skip
 from eventctl.cli._app import App
 from eventctl.errors import EventctlError
 
