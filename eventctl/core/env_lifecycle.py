@@ -151,6 +151,8 @@ def _apply(
 class PlanOptions:
     out: Path | None = None
     lock_timeout: str = "0s"
+    #: Also write the whole plan as terraform shows it (for a CI artifact).
+    text_out: Path | None = None
 
 
 def plan(target: Target, options: PlanOptions, events: Events) -> PlanResult:
@@ -158,7 +160,12 @@ def plan(target: Target, options: PlanOptions, events: Events) -> PlanResult:
     terraform = terraform_for(target)
     connection = connect(target)
     workspace = open_workspace(target, connection, terraform, events)
-    return lifecycle.plan(workspace, plan_file=options.out, lock_timeout=options.lock_timeout)
+    planned = lifecycle.plan(workspace, plan_file=options.out, lock_timeout=options.lock_timeout)
+    if options.text_out is not None:
+        options.text_out.write_text(
+            workspace.terraform.show_plan_text(planned.plan_file), encoding="utf-8"
+        )
+    return planned
 
 
 # -- up -------------------------------------------------------------------------------------
@@ -187,7 +194,7 @@ def up(target: Target, options: UpOptions, events: Events) -> UpResult:
     _bootstrap_check(target, connection, events)
     workspace = open_workspace(target, connection, terraform, events)
     if options.plan_file is not None:
-        planned = lifecycle.read_plan(workspace, options.plan_file)
+        planned = lifecycle.saved_plan(workspace, options.plan_file)
     else:
         planned = lifecycle.plan(workspace, lock_timeout=options.lock_timeout)
     events.plan_ready(planned, None)

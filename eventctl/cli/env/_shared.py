@@ -94,10 +94,11 @@ class CliEvents:
             render_losses(self.cli.out, losses)
 
     def confirm(self, request: Confirmation) -> None:
+        prompt = not self.cli.ci
         if request.change:
-            confirm_change(request, yes=self.yes, confirm=self.confirm_name)
+            confirm_change(request, yes=self.yes, confirm=self.confirm_name, prompt=prompt)
         else:
-            confirm_yes_no(request.question, yes=self.yes)
+            confirm_yes_no(request.question, yes=self.yes, prompt=prompt)
 
     @contextmanager
     def applying(self, verb: str) -> Iterator[Callable[[ApplyProgress], None]]:
@@ -107,8 +108,13 @@ class CliEvents:
             yield display.update
 
 
-def confirm_change(request: Confirmation, *, yes: bool, confirm: str | None) -> None:
-    """y/N for dev; prod needs its name typed (or --confirm NAME: --yes alone is refused)."""
+def confirm_change(
+    request: Confirmation, *, yes: bool, confirm: str | None, prompt: bool = True
+) -> None:
+    """y/N for dev; prod needs its name typed (or --confirm NAME: --yes alone is refused).
+
+    In CI (`prompt` False) nothing is asked: the flags decide, and without them the run stops.
+    """
     env = request.env
     if confirm is not None:
         if confirm != env:
@@ -118,13 +124,15 @@ def confirm_change(request: Confirmation, *, yes: bool, confirm: str | None) -> 
             )
         return
     if not request.production:
-        confirm_yes_no(request.question, yes=yes)
+        confirm_yes_no(request.question, yes=yes, prompt=prompt)
         return
     if yes:
         raise EventctlError(
             f"{env} is a production environment: --yes alone is not enough",
             hint=f"add --confirm {env} to go ahead unattended",
         )
+    if not prompt:
+        raise _no_prompt_in_ci(request.question, f"--yes --confirm {env}")
     try:
         answer = typer.prompt(
             f"{request.question} Type the environment name ({env}) to confirm",
@@ -141,10 +149,12 @@ def confirm_change(request: Confirmation, *, yes: bool, confirm: str | None) -> 
         )
 
 
-def confirm_yes_no(question: str, *, yes: bool) -> None:
+def confirm_yes_no(question: str, *, yes: bool, prompt: bool = True) -> None:
     """Ask y/N on stderr; anything but yes changes nothing."""
     if yes:
         return
+    if not prompt:
+        raise _no_prompt_in_ci(question, "--yes")
     try:
         agreed = typer.confirm(question, default=False, err=True)
     except typer.Abort:
@@ -153,3 +163,11 @@ def confirm_yes_no(question: str, *, yes: bool) -> None:
         raise EventctlError(
             "not confirmed: nothing was changed", hint="answer y, or pass --yes (for CI)"
         )
+
+
+def _no_prompt_in_ci(question: str, flags: str) -> EventctlError:
+    return EventctlError(
+        f"CI is set, so eventctl asks nothing ({question!r}): nothing was changed",
+        hint=f"pass {flags} in the job that may go ahead (for prod: the job behind the "
+        "approval gate)",
+    )

@@ -52,7 +52,7 @@ def bootstrap(
     created: list[str] = []
     fixed: list[str] = []
     if report.missing and not check:
-        confirm_yes_no(f"Create {' and '.join(report.missing)}?", yes=yes)
+        confirm_yes_no(f"Create {' and '.join(report.missing)}?", yes=yes, prompt=not cli.ci)
         created = backend.create_missing(report)
         report = backend.inspect()
     if report.drift and fix and not check:
