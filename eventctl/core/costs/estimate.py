@@ -13,7 +13,7 @@ from typing import Any, Literal
 from eventctl.core.costs.prices import PriceTable
 from eventctl.core.costs.usage import Usage
 from eventctl.errors import EventctlError
-from platform_model import EnvironmentProfile, Platform
+from platform_model import AwsProfile, Platform
 from platform_model.model import KMS_KEYS_PER_ENVIRONMENT
 
 Schedule = Literal["stoppable", "teardown", "always"]
@@ -149,12 +149,11 @@ def estimate_environment(
 ) -> Estimate:
     """The monthly estimate of AWS environment `env_name`, one Line per billable component."""
     env = platform.environment(env_name)
-    if env.kind != "aws":
+    if not isinstance(env, AwsProfile):
         raise EventctlError(
             f"environment {env_name!r} runs on this machine: it has no AWS bill to estimate",
             hint="price an AWS environment: --env dev, --env prod or --env all",
         )
-    assert env.network and env.rds and env.docdb and env.redis
     b = _Builder(prices)
     facts = {**_facts(platform, env), "hours_per_month": prices.hours_per_month}
     _compute(b, platform, env, facts)
@@ -166,9 +165,8 @@ def estimate_environment(
     return Estimate(env=env_name, lines=tuple(b.lines), facts=facts)
 
 
-def _facts(platform: Platform, env: EnvironmentProfile) -> dict[str, Any]:
+def _facts(platform: Platform, env: AwsProfile) -> dict[str, Any]:
     """The model figures the lines are built from (also reported, for traceability)."""
-    assert env.network and env.rds and env.docdb and env.redis
     tasks = env.autoscaling.min_tasks if env.autoscaling else env.desired_count
     sizes = [platform.service_size(env, s) for s in platform.services]
     consumers = [s for s in platform.services if s.consumes]
@@ -209,7 +207,7 @@ def _facts(platform: Platform, env: EnvironmentProfile) -> dict[str, Any]:
     }
 
 
-def _compute(b: _Builder, platform: Platform, env: EnvironmentProfile, f: dict[str, Any]) -> None:
+def _compute(b: _Builder, platform: Platform, env: AwsProfile, f: dict[str, Any]) -> None:
     tasks = f["tasks_per_service"]
     sizes = sorted({platform.service_size(env, s) for s in platform.services})
     shape = ", ".join(f"{cpu / 1024:g} vCPU/{mem / 1024:g} GB" for cpu, mem in sizes)
@@ -236,7 +234,7 @@ def _compute(b: _Builder, platform: Platform, env: EnvironmentProfile, f: dict[s
     )
 
 
-def _network(b: _Builder, env: EnvironmentProfile, usage: Usage, f: dict[str, Any]) -> None:
+def _network(b: _Builder, env: AwsProfile, usage: Usage, f: dict[str, Any]) -> None:
     azs, nats, endpoints = f["availability_zones"], f["nat_gateways"], f["interface_endpoints"]
     b.add(
         "Network",
@@ -322,9 +320,8 @@ def _network(b: _Builder, env: EnvironmentProfile, usage: Usage, f: dict[str, An
 
 
 def _databases(
-    b: _Builder, platform: Platform, env: EnvironmentProfile, usage: Usage, f: dict[str, Any]
+    b: _Builder, platform: Platform, env: AwsProfile, usage: Usage, f: dict[str, Any]
 ) -> None:
-    assert env.rds and env.docdb and env.redis
     rds, n = env.rds, f["rds_instances"]
     copies = 2 if rds.multi_az else 1
     az_note = " x 2 (Multi-AZ standby)" if rds.multi_az else ""
@@ -410,7 +407,7 @@ def _databases(
 
 
 def _observability(
-    b: _Builder, platform: Platform, env: EnvironmentProfile, usage: Usage, f: dict[str, Any]
+    b: _Builder, platform: Platform, env: AwsProfile, usage: Usage, f: dict[str, Any]
 ) -> None:
     tasks = f["services"] * f["tasks_per_service"]
     app_gb = usage["app_log_gb_per_task"] * tasks
@@ -470,7 +467,7 @@ def _observability(
     )
 
 
-def _alarm_detail(platform: Platform, env: EnvironmentProfile) -> str:
+def _alarm_detail(platform: Platform, env: AwsProfile) -> str:
     targets = platform.alarm_targets(env)
     parts = []
     for per in ("service", "load_balancer", "database", "cache"):
@@ -482,7 +479,7 @@ def _alarm_detail(platform: Platform, env: EnvironmentProfile) -> str:
 
 
 def _edge_and_storage(
-    b: _Builder, platform: Platform, env: EnvironmentProfile, usage: Usage, f: dict[str, Any]
+    b: _Builder, platform: Platform, env: AwsProfile, usage: Usage, f: dict[str, Any]
 ) -> None:
     names = platform.names(env.name)
     b.add(
@@ -587,7 +584,7 @@ def _edge_and_storage(
 
 
 def _messaging_and_security(
-    b: _Builder, platform: Platform, env: EnvironmentProfile, usage: Usage, f: dict[str, Any]
+    b: _Builder, platform: Platform, env: AwsProfile, usage: Usage, f: dict[str, Any]
 ) -> None:
     seconds = b.hours * 3600
     polls = f["queue_polls"] * f["tasks_per_service"] * seconds / SQS_LONG_POLL_SECONDS / 1e6
