@@ -398,12 +398,19 @@ def test_ctrl_c_during_apply_releases_the_lock(lab: Lab) -> None:
     workspace = lab.workspace("dev", TestRoot(hold_seconds=20), "interrupted")
     planned = lifecycle.plan(workspace)
 
+    pressed: list[str] = []
+
     def press_ctrl_c(progress: lifecycle.ApplyProgress) -> None:
-        if progress.in_flight == ("terraform_data.slow",) and lock_item(lab.moto):
+        # Once: the events already on their way after the first Ctrl-C (slow's provisioner
+        # starting, its command line) would otherwise press it again, and a second Ctrl-C
+        # makes terraform exit at once, lock or no lock.
+        if not pressed and progress.in_flight == ("terraform_data.slow",) and lock_item(lab.moto):
+            pressed.append(progress.message)
             signal.raise_signal(signal.SIGINT)
 
     with sigint_raises_keyboard_interrupt(), pytest.raises(Interrupted) as caught:
         lifecycle.apply(workspace, planned, on_progress=press_ctrl_c)
+    assert len(pressed) == 1
     assert "terraform stopped cleanly and released the state lock" in caught.value.message
     assert caught.value.exit_code == 130
     assert lock_item(lab.moto) is None
@@ -460,6 +467,23 @@ def test_ctrl_c_during_env_up_says_the_lock_was_released(lab: Lab, tmp_path: Pat
     )
     assert re.search(r"[01] of 2 changes were made", stderr)
     assert lock_item(lab.moto) is None
+
+
+def test_the_ctrl_c_tests_deliver_sigint_when_the_run_ignores_it() -> None:
+    """`nohup pytest &` starts the run with SIGINT ignored; the Ctrl-C tests undo that for
+    themselves and for the children they start, and restore it afterwards."""
+    probe = "import signal; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with sigint_raises_keyboard_interrupt():
+            assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+            child = subprocess.run(
+                [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+            )
+        assert child.stdout.strip() == "True", child
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 # -- outputs, down ------------------------------------------------------------------------
