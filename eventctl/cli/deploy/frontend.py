@@ -69,7 +69,7 @@ def frontend(
     from eventctl.paths import frontend_dir
 
     cli = get_app(ctx)
-    aws_environment(cli.platform, env)
+    aws_environment(cli.platform, env, frontend=True)
     wait = parse_duration(timeout)
     target = aws_target(cli, env, endpoint_url)
     store = S3Objects(clients.make_client("s3", target))

@@ -118,7 +118,7 @@ def plan_frontend(
     """Compare the built app with the bucket; read only."""
     from eventctl.core.deploy.start import aws_environment
 
-    names = platform.names(aws_environment(platform, env))
+    names = platform.names(aws_environment(platform, env, frontend=True))
     prefix = platform.frontend_prefix
     files = _built_files(source, prefix)
     bucket = names.assets_bucket

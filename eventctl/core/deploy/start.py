@@ -53,8 +53,15 @@ class RolloutPlan:
     """go back to this registered revision instead of registering one (a rollback)"""
 
 
-def aws_environment(platform: Platform, env: str) -> str:
+def aws_environment(platform: Platform, env: str, *, frontend: bool = False) -> str:
     """`env`, when it is an AWS environment; the local one is refused saying what to run."""
+    if platform.environment(env).kind != "aws" and frontend:
+        raise EventctlError(
+            f"deploy frontend ships the web app to S3 and CloudFront; the {env} environment "
+            "serves frontend_dist/ from its gateway",
+            hint="use --env dev or --env prod; locally the gateway serves this checkout's "
+            "frontend_dist/ as it is (`eventctl env ps` shows its URL)",
+        )
     if platform.environment(env).kind != "aws":
         raise EventctlError(
             f"deploy rolls images out to ECS; the {env} environment runs the services on this "
