@@ -153,7 +153,8 @@ class CliResult:
 def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """Run `eventctl ARGS` in-process, in an empty working directory, NO_COLOR and 80 columns.
 
-    `env` adds variables for this run only (EVENTCTL_*, AWS_*).
+    `env` adds variables for this run only (EVENTCTL_*, AWS_*). `CI` is cleared (the CI
+    run sets it, and with it eventctl never prompts): a test that wants CI behaviour sets it.
     """
     from typer.testing import CliRunner
 
@@ -162,7 +163,7 @@ def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no
     monkeypatch.chdir(tmp_path)
 
     def run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> CliResult:
-        environ = {"NO_COLOR": "1", "COLUMNS": "80", "TERM": "dumb", **(env or {})}
+        environ = {"NO_COLOR": "1", "COLUMNS": "80", "TERM": "dumb", "CI": "", **(env or {})}
         runner = CliRunner()
         result = runner.invoke(app, list(args), env=environ, input=input, prog_name="eventctl")
         if result.exception is not None and not isinstance(result.exception, SystemExit):

@@ -23,7 +23,7 @@ import pytest
 
 from eventctl.adapters.aws.clients import AwsTarget
 from eventctl.adapters.terraform import Interrupted
-from eventctl.cli import env_lifecycle
+from eventctl.cli.env import _root as env_lifecycle
 from eventctl.core import lifecycle
 from eventctl.core.signing_key import signing_key_secret
 from eventctl.core.state_backend import connect
@@ -402,7 +402,7 @@ DRIVER = """
 import sys
 sys.path.insert(0, {tests!r})
 from tests.helpers.lifecycle import TestRoot
-from eventctl.cli import env_lifecycle
+from eventctl.cli.env import _root as env_lifecycle
 from eventctl.cli.main import main
 
 env_lifecycle.root_factory = TestRoot(label="interrupted", hold_seconds=30)

@@ -41,7 +41,7 @@ from eventctl.core.local.spec import (
 )
 from eventctl.core.local.state import ComponentState, RuntimeState, clear_state, read_state
 from eventctl.errors import EventctlError
-from platform_model import EnvironmentProfile, Platform
+from platform_model import LocalProfile, Platform
 
 SUPERVISOR_MODULE = "eventctl.core.local.supervisor"
 # Imported by the processes a run starts (module -> what provides it).
@@ -192,10 +192,11 @@ class DownResult:
 # -- where -------------------------------------------------------------------------------------
 
 
-def local_profile(platform: Platform, env: str) -> EnvironmentProfile:
+def local_profile(platform: Platform, env: str) -> LocalProfile:
+    """The profile of `env`, which must run on this machine."""
     profile = platform.environment(env)
-    if profile.local is None:
-        local = [n for n, p in platform.environments.items() if p.local is not None]
+    if not isinstance(profile, LocalProfile):
+        local = [n for n, p in platform.environments.items() if p.kind == "local"]
         raise EventctlError(
             f"{env} is an AWS environment, not one that runs on this machine",
             hint=f"the local environment is {', '.join(local)}; for {env} use "
@@ -206,14 +207,12 @@ def local_profile(platform: Platform, env: str) -> EnvironmentProfile:
 
 def runtime_paths(platform: Platform, options: LocalOptions) -> RuntimePaths:
     profile = local_profile(platform, options.env)
-    assert profile.local is not None
     return RuntimePaths(Path(options.data_dir or profile.local.data_dir).resolve())
 
 
 def component_ports(platform: Platform, options: LocalOptions) -> dict[str, int]:
     """The port of each component of the run (model ports, then `options.ports`)."""
     profile = local_profile(platform, options.env)
-    assert profile.local is not None
     chosen = _chosen_services(platform, options)
     ports = {**profile.local.ports(platform.services), **options.ports}
     return {name: port for name, port in ports.items() if name in (EMULATOR, GATEWAY, *chosen)}
