@@ -354,7 +354,7 @@ def test_missing_credentials_say_how_to_set_them(
     result = run_cli("deploy", "service", "auth", "--env", "dev", "-t", "v2", env=environ)
 
     assert result.exit_code == 1
-    assert "error: no AWS credentials found" in result.stderr
+    assert "AWS credentials missing or invalid" in result.stderr
     assert "hint: set AWS_PROFILE" in result.stderr
     assert "Traceback" not in result.stderr
 
