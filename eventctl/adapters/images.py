@@ -82,6 +82,7 @@ def run_tool(
     if on_line is _quiet:
         stdout, stderr = process.communicate(input)
         text, tail = stdout.decode(errors="replace"), stderr.decode(errors="replace")
+        tail = tail if tail.strip() else text
     else:
         if input is not None:
             assert process.stdin is not None
@@ -89,18 +90,18 @@ def run_tool(
             process.stdin.close()
         assert process.stdout is not None
         lines: list[str] = []
-        for raw in process.stdout:
-            line = raw.decode(errors="replace").rstrip("\n")
-            lines.append(line)
-            on_line(line)
+        with process.stdout:
+            for raw in process.stdout:
+                line = raw.decode(errors="replace").rstrip("\n")
+                lines.append(line)
+                on_line(line)
         process.wait()
         text, tail = "\n".join(lines), "\n".join(lines[-10:])
     if process.returncode != 0:
         last = " | ".join(line.strip() for line in tail.strip().splitlines()[-3:] if line.strip())
         raise ImageToolError(
             f"{what or ' '.join(argv[:2])} failed (exit {process.returncode}): {last}",
-            hint="run again with the same command to see the whole output; EVENTCTL_DEBUG=1 "
-            "shows a traceback",
+            hint="--verbose shows the whole output of the build tools",
         )
     return text
 
@@ -163,7 +164,11 @@ class Builder:
         command = "build" if self.name != "buildah" else "bud"
         args = [command, "-f", str(containerfile), "--target", target, "-t", tag]
         if self.reproducible:
-            args += ["--no-cache", "--isolation", "chroot", "--format", image_format]
+            # --layers=false: no cache is read or written (a cached step would keep another
+            # build's timestamps) and no intermediate image is committed per instruction,
+            # which on a vfs store copies the whole tree each time. buildah's --no-cache
+            # would turn layers on.
+            args += ["--layers=false", "--isolation", "chroot", "--format", image_format]
             args += ["--timestamp", str(timestamp)]
         for key, value in sorted(build_args.items()):
             args += ["--build-arg", f"{key}={value}"]

@@ -73,6 +73,9 @@ def _quiet(_line: str) -> None:
     pass
 
 
+_quiet_line = _quiet
+
+
 @dataclass(frozen=True)
 class PublishedImage:
     """An image in a service's ECR repository, as task definitions pin it."""
@@ -119,6 +122,7 @@ class ImageTools:
     git: Git
     environ: Mapping[str, str]
     pip: Sequence[str]  # how to run the host's pip, e.g. [sys.executable, "-m", "pip"]
+    tool_output: Progress = field(default=_quiet_line)  # each line the tools print
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,9 @@ class BuildSettings:
     debian_suite: str = "bookworm"
     debian_mirror: str = "http://deb.debian.org/debian"
     extra_labels: Mapping[str, str] = field(default_factory=dict)
+    base_tarball: Path | None = None
+    """A kept copy of the trimmed Debian root file system: imported instead of running
+    debootstrap when it exists, written after debootstrap when it does not (CI caches)."""
 
 
 # -- what to build ---------------------------------------------------------------------------
@@ -193,6 +200,11 @@ def ensure_base(
         return DEFAULT_BASE
     progress(f"making the base image {DEFAULT_BASE} from Debian {settings.debian_suite} packages")
     settings.work_dir.mkdir(parents=True, exist_ok=True)
+    cached = settings.base_tarball
+    if cached is not None and cached.is_file():
+        builder.import_rootfs(cached, DEFAULT_BASE, env=BASE_ENV, cmd="/bin/bash")
+        progress(f"base image {DEFAULT_BASE} ready (from {cached.name})")
+        return DEFAULT_BASE
     with tempfile.TemporaryDirectory(prefix="base-", dir=settings.work_dir) as tmp:
         rootfs = Path(tmp) / "rootfs"
         debootstrap(
@@ -201,13 +213,16 @@ def ensure_base(
             mirror=settings.debian_mirror,
             packages=BASE_PACKAGES,
             environ=tools.environ,
-            on_line=progress,
+            on_line=tools.tool_output,
         )
         trim_rootfs(rootfs)
         compile_rootfs_python(rootfs, tools.environ)
         tarball = Path(tmp) / "rootfs.tar"
         tar_rootfs(rootfs, tarball)
         builder.import_rootfs(tarball, DEFAULT_BASE, env=BASE_ENV, cmd="/bin/bash")
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(tarball, cached)
     progress(f"base image {DEFAULT_BASE} ready")
     return DEFAULT_BASE
 
@@ -232,7 +247,9 @@ def runtime_image(
         return ref
     wheelhouse = settings.work_dir / "wheels" / hashlib.sha256(lock.read_bytes()).hexdigest()[:16]
     progress("filling the wheelhouse from the lock (pip wheel, on the host)")
-    fill_wheelhouse(lock, wheelhouse, pip=tools.pip, environ=tools.environ, on_line=progress)
+    fill_wheelhouse(
+        lock, wheelhouse, pip=tools.pip, environ=tools.environ, on_line=tools.tool_output
+    )
     epoch = tools.git.last_change(str(CONTAINERFILE.parent)) or tools.git.head().epoch
     progress(f"building the runtime image {ref}")
     with tempfile.TemporaryDirectory(prefix="runtime-", dir=settings.work_dir) as tmp:
@@ -248,7 +265,7 @@ def runtime_image(
             labels={},
             timestamp=epoch,
             image_format=settings.image_format,
-            on_line=progress,
+            on_line=tools.tool_output,
         )
     return ref
 
@@ -342,7 +359,7 @@ def build_images(
                 },
                 timestamp=commit.epoch,
                 image_format=settings.image_format,
-                on_line=progress,
+                on_line=tools.tool_output,
             )
             info = tools.builder.inspect(name)
             built.append(
