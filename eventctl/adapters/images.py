@@ -227,7 +227,7 @@ class Builder:
 def find_builder(
     preferred: str | None,
     environ: Mapping[str, str],
-    which: Callable[[str], str | None] = shutil.which,
+    which: Callable[[str], str | None] | None = None,
 ) -> Builder:
     """The builder named `preferred`, or the first of docker, podman, buildah that exists.
 
@@ -238,6 +238,11 @@ def find_builder(
         raise BuilderNotFound(
             f"unknown builder {preferred!r}", hint="use --builder docker, podman or buildah"
         )
+    if which is None:
+
+        def which(name: str) -> str | None:
+            return shutil.which(name, path=environ.get("PATH"))
+
     for name in (preferred,) if preferred else BUILDERS:
         path = which(name)
         if path is None:

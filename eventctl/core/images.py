@@ -219,10 +219,11 @@ def ensure_base(
         compile_rootfs_python(rootfs, tools.environ)
         tarball = Path(tmp) / "rootfs.tar"
         tar_rootfs(rootfs, tarball)
-        builder.import_rootfs(tarball, DEFAULT_BASE, env=BASE_ENV, cmd="/bin/bash")
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(tarball, cached)
+            tarball = cached
+        builder.import_rootfs(tarball, DEFAULT_BASE, env=BASE_ENV, cmd="/bin/bash")
     progress(f"base image {DEFAULT_BASE} ready")
     return DEFAULT_BASE
 

@@ -77,8 +77,15 @@ def test_an_image_is_tagged_with_the_commit_and_labelled(image_lab: ImageLab, bu
 def test_an_image_holds_the_services_and_the_model_only(image_lab: ImageLab, built: Any) -> None:
     image, _ = built
     listing = image_lab.run(
-        "podman", "run", "--rm", "--network", "none", image.image,
-        "sh", "-c", "id -u; ls /app; python3 -c 'import eventctl' 2>&1 || true",
+        "podman",
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        image.image,
+        "sh",
+        "-c",
+        "id -u; ls /app; python3 -c 'import eventctl' 2>&1 || true",
     ).stdout.split()
     assert listing[0] == "10001"  # not root
     assert sorted(listing[1:3]) == ["platform_model", "services"]
@@ -94,13 +101,25 @@ def test_a_dirty_tree_is_tagged_dirty_with_a_warning(image_lab: ImageLab, tmp_pa
     kit.write_text(kit.read_text() + "\n# an uncommitted change\n")
     said: list[str] = []
     (image,) = build_images(
-        PLATFORM, [EVENT], tools=image_lab.tools(repo), settings=image_lab.settings(repo),
+        PLATFORM,
+        [EVENT],
+        tools=image_lab.tools(repo),
+        settings=image_lab.settings(repo),
         progress=said.append,
     )
     assert image.tag.endswith("-dirty") and image.dirty
     assert any(line.startswith("warning:") and "uncommitted" in line for line in said)
-    shown = image_lab.run("podman", "run", "--rm", "--network", "none", image.image,
-                          "tail", "-n1", "/app/services/kit/healthcheck.py").stdout
+    shown = image_lab.run(
+        "podman",
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        image.image,
+        "tail",
+        "-n1",
+        "/app/services/kit/healthcheck.py",
+    ).stdout
     assert shown.strip() == "# an uncommitted change"
 
 
@@ -109,8 +128,14 @@ def test_publish_pushes_then_finds_it_there_and_the_image_runs(
 ) -> None:
     said: list[str] = []
     (published,) = publish(
-        PLATFORM, "dev", [EVENT], tools=image_lab.tools(), settings=image_lab.settings(),
-        ecr=ecr, registry=registry.endpoint, progress=said.append,
+        PLATFORM,
+        "dev",
+        [EVENT],
+        tools=image_lab.tools(),
+        settings=image_lab.settings(),
+        ecr=ecr,
+        registry=registry.endpoint,
+        progress=said.append,
     )
     repository = PLATFORM.names("dev").ecr_repository(EVENT)
     assert isinstance(published, PublishedImage)
@@ -128,8 +153,14 @@ def test_publish_pushes_then_finds_it_there_and_the_image_runs(
 
     said.clear()
     (again,) = publish(
-        PLATFORM, "dev", [EVENT], tools=image_lab.tools(), settings=image_lab.settings(),
-        ecr=ecr, registry=registry.endpoint, progress=said.append,
+        PLATFORM,
+        "dev",
+        [EVENT],
+        tools=image_lab.tools(),
+        settings=image_lab.settings(),
+        ecr=ecr,
+        registry=registry.endpoint,
+        progress=said.append,
     )
     assert again == published
     assert not any(line.startswith("pushing") for line in said)
@@ -143,14 +174,28 @@ def _pull_and_run(
 ) -> None:
     lab.run("podman", "rmi", "--force", built_name(image), check=False)
     lab.run(
-        "podman", "login", "--tls-verify=false", "-u", "AWS", "--password", password,
+        "podman",
+        "login",
+        "--tls-verify=false",
+        "-u",
+        "AWS",
+        "--password",
+        password,
         registry.host,
     )
     lab.run("podman", "pull", "--quiet", "--tls-verify=false", image.reference)
     port = free_port()
     container = lab.run(
-        "podman", "run", "--detach", "--network", "host", "--env", f"PORT={port}",
-        "--health-cmd", "python3 -m services.kit.healthcheck", image.reference,
+        "podman",
+        "run",
+        "--detach",
+        "--network",
+        "host",
+        "--env",
+        f"PORT={port}",
+        "--health-cmd",
+        "python3 -m services.kit.healthcheck",
+        image.reference,
     ).stdout.strip()
     try:
         ready = _wait_ready(port)
@@ -191,13 +236,24 @@ def test_publish_refuses_a_tag_that_holds_another_image(
     image_lab.run("buildah", "commit", "--quiet", "--rm", other, "localhost/other:1")
     password = ecr_password(ecr.client)
     image_lab.run(
-        "buildah", "push", "--quiet", "--tls-verify=false", "--creds", f"AWS:{password}",
-        "localhost/other:1", f"docker://{registry.host}/{repository}:{built[0].tag}",
+        "buildah",
+        "push",
+        "--quiet",
+        "--tls-verify=false",
+        "--creds",
+        f"AWS:{password}",
+        "localhost/other:1",
+        f"docker://{registry.host}/{repository}:{built[0].tag}",
     )
-    with pytest.raises(EventctlError, match="already holds .* with another image") as raised:
+    with pytest.raises(EventctlError, match=r"already holds .* with another image") as raised:
         publish(
-            PLATFORM, "dev", [EVENT], tools=image_lab.tools(repo),
-            settings=image_lab.settings(repo), ecr=ecr, registry=registry.endpoint,
+            PLATFORM,
+            "dev",
+            [EVENT],
+            tools=image_lab.tools(repo),
+            settings=image_lab.settings(repo),
+            ecr=ecr,
+            registry=registry.endpoint,
         )
     assert raised.value.hint and "immutable" in raised.value.hint
 
@@ -205,7 +261,11 @@ def test_publish_refuses_a_tag_that_holds_another_image(
 def test_publish_refuses_the_local_environment_before_anything(image_lab: ImageLab) -> None:
     with pytest.raises(EventctlError, match="runs the services from source") as raised:
         publish(
-            PLATFORM, "local", [EVENT], tools=image_lab.tools(), settings=image_lab.settings(),
+            PLATFORM,
+            "local",
+            [EVENT],
+            tools=image_lab.tools(),
+            settings=image_lab.settings(),
             ecr=Ecr(None),
         )
     assert raised.value.hint and "env up local" in raised.value.hint
@@ -218,8 +278,13 @@ def test_a_refused_login_fails_before_building(
     said: list[str] = []
     with pytest.raises(EventctlError, match="refused the login"):
         publish(
-            PLATFORM, "dev", [EVENT], tools=image_lab.tools(),
-            settings=image_lab.settings(), ecr=ecr, registry=registry.endpoint,
+            PLATFORM,
+            "dev",
+            [EVENT],
+            tools=image_lab.tools(),
+            settings=image_lab.settings(),
+            ecr=ecr,
+            registry=registry.endpoint,
             progress=said.append,
         )
     assert not any(line.startswith("building") for line in said)

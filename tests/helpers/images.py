@@ -36,7 +36,8 @@ def storage_environ(root: Path, base: Mapping[str, str]) -> dict[str, str]:
     for driver in ("overlay", "vfs"):
         graph = root / driver
         conf.write_text(
-            f'[storage]\ndriver = "{driver}"\nrunroot = "{graph}/run"\ngraphroot = "{graph}/graph"\n'
+            f'[storage]\ndriver = "{driver}"\n'
+            f'runroot = "{graph}/run"\ngraphroot = "{graph}/graph"\n'
         )
         probe = subprocess.run(
             ["buildah", "from", "scratch"], env=environ, capture_output=True, text=True
@@ -50,7 +51,9 @@ def storage_environ(root: Path, base: Mapping[str, str]) -> dict[str, str]:
         '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]\n'
     )
     environ["CONTAINERS_CONF"] = str(containers_conf)
-    environ["REGISTRY_AUTH_FILE"] = str(root / "auth.json")
+    auth = root / "auth.json"  # podman login's credentials stay in the temp dir too
+    auth.write_text("{}")
+    environ["REGISTRY_AUTH_FILE"] = str(auth)
     return environ
 
 
