@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 
 from eventctl.cli._app import get_app
 from eventctl.cli._options import EndpointOption, JsonOption, YesOption
+from eventctl.cli.deploy._images import BuilderOption, BuildOption, RegistryOption, TagOption
 from eventctl.cli.deploy._options import (
     CrashLoopOption,
     DeployEnvOption,
@@ -20,17 +19,10 @@ from eventctl.cli.deploy._options import (
 def deploy_all(
     ctx: typer.Context,
     env: DeployEnvOption,
-    tag: Annotated[
-        str | None,
-        typer.Option(
-            "--tag",
-            "--image-tag",
-            "-t",
-            help="Tag of the images in the services' ECR repositories (pinned by digest).",
-            metavar="TAG",
-            show_default=False,
-        ),
-    ] = None,
+    tag: TagOption = None,
+    build: BuildOption = False,
+    registry: RegistryOption = None,
+    builder: BuilderOption = None,
     timeout: TimeoutOption = "15m",
     no_rollback: NoRollbackOption = False,
     crash_loop: CrashLoopOption = 3,
@@ -39,7 +31,8 @@ def deploy_all(
     json_output: JsonOption = False,
     endpoint_url: EndpointOption = None,
 ) -> None:
-    """Move every service to the images tagged TAG as one release.
+    """Move every service to new images as one release (built from this commit and pushed,
+    or found in ECR by --tag).
 
     Services move in dependency order from the platform model (a service after
     those it calls; those of one level together), each level waited on before
@@ -49,32 +42,30 @@ def deploy_all(
 
     Example:
 
-        eventctl deploy all --env dev --tag 3f9c2e1
+        eventctl deploy all --env dev
+
+        eventctl deploy all --env prod --tag 3f9c2e1
     """
-    from eventctl.adapters.aws.ecr import Ecr
+    from eventctl.cli.deploy._images import check_choice, images_to_roll
     from eventctl.cli.deploy._run import force_unlock as unlock
     from eventctl.cli.deploy._run import run_release
     from eventctl.cli.deploy._tools import connect
-    from eventctl.core.deploy import images, release
+    from eventctl.core.deploy import release
     from eventctl.core.deploy.durations import parse_duration
-    from eventctl.errors import EventctlError
 
     cli = get_app(ctx)
     cli.platform.environment(env)
-    if tag is None:
-        raise EventctlError(
-            "say which images to deploy: --tag TAG", hint="e.g. --tag 3f9c2e1 (a git sha)"
-        )
-    images.check_tag(tag)
+    check_choice(tag, build)
     options = release.ReleaseOptions(
         timeout=parse_duration(timeout),
         roll_back=not no_rollback,
         crash_loop=crash_loop,
-        label=f"tag {tag}",
     )
     services = [s.name for s in cli.platform.services]
     connection = connect(cli, env, endpoint_url)
-    found = images.resolve_tag(cli.platform, env, services, tag, ecr=Ecr(connection.client("ecr")))
+    found, options.label = images_to_roll(
+        cli, connection, services, tag=tag, registry=registry, builder=builder
+    )
     if force_unlock:
         unlock(cli, connection, services, yes=yes)
 

@@ -8,6 +8,7 @@ import typer
 
 from eventctl.cli._app import get_app
 from eventctl.cli._options import EndpointOption, JsonOption, YesOption
+from eventctl.cli.deploy._images import BuilderOption, BuildOption, RegistryOption, TagOption
 from eventctl.cli.deploy._options import (
     CrashLoopOption,
     DeployEnvOption,
@@ -28,17 +29,10 @@ def service(
         ),
     ],
     env: DeployEnvOption,
-    tag: Annotated[
-        str | None,
-        typer.Option(
-            "--tag",
-            "--image-tag",
-            "-t",
-            help="Tag of the image in each service's ECR repository (pinned by its digest).",
-            metavar="TAG",
-            show_default=False,
-        ),
-    ] = None,
+    tag: TagOption = None,
+    build: BuildOption = False,
+    registry: RegistryOption = None,
+    builder: BuilderOption = None,
     timeout: TimeoutOption = "15m",
     no_rollback: NoRollbackOption = False,
     crash_loop: CrashLoopOption = 3,
@@ -47,11 +41,13 @@ def service(
     json_output: JsonOption = False,
     endpoint_url: EndpointOption = None,
 ) -> None:
-    """Roll the services out to the image tagged TAG, as one release; roll back on failure.
+    """Roll the services out to new images as one release; roll back on failure.
 
-    Each service gets a new task definition revision, identical to the live one
+    The images are built from this commit and pushed to ECR (--build, the
+    default; see `eventctl images push`), or found in ECR by --tag. Each
+    service gets a new task definition revision, identical to the live one
     except for the service container's image, named by digest
-    (repo@sha256:...), never by the tag. Services move after those they call.
+    (repo@sha256:...), never by a tag. Services move after those they call.
     Everything is checked, and each service's deploy lock taken, before anything
     changes; a deploy of a service another run is deploying fails at once,
     naming who and since when.
@@ -68,35 +64,33 @@ def service(
 
     Example:
 
+        eventctl deploy service booking payment --env dev
+
         eventctl deploy service booking payment --env dev --tag 3f9c2e1
 
         eventctl deploy service auth --env prod -t v1.4.2 --timeout 30m --json
     """
-    from eventctl.adapters.aws.ecr import Ecr
+    from eventctl.cli.deploy._images import check_choice, images_to_roll
     from eventctl.cli.deploy._run import force_unlock as unlock
     from eventctl.cli.deploy._run import run_release
     from eventctl.cli.deploy._tools import connect
-    from eventctl.core.deploy import images, release
+    from eventctl.core.deploy import release
     from eventctl.core.deploy.durations import parse_duration
-    from eventctl.errors import EventctlError
 
     cli = get_app(ctx)
     cli.platform.environment(env)  # an unknown name fails here, before any AWS call
     for name in services:
         cli.platform.service(name)
-    if tag is None:
-        raise EventctlError(
-            "say which image to deploy: --tag TAG", hint="e.g. --tag 3f9c2e1 (a git sha) or v1.4.2"
-        )
-    images.check_tag(tag)
+    check_choice(tag, build)
     options = release.ReleaseOptions(
         timeout=parse_duration(timeout),
         roll_back=not no_rollback,
         crash_loop=crash_loop,
-        label=f"tag {tag}",
     )
     connection = connect(cli, env, endpoint_url)
-    found = images.resolve_tag(cli.platform, env, services, tag, ecr=Ecr(connection.client("ecr")))
+    found, options.label = images_to_roll(
+        cli, connection, services, tag=tag, registry=registry, builder=builder
+    )
     if force_unlock:
         unlock(cli, connection, services, yes=yes)
 

@@ -286,9 +286,9 @@ def test_deploy_all_with_one_failure_says_so_service_by_service(
             "hint: use a duration like 90s, 15m or 1h",
         ),
         (
-            ["service", "auth", "--env", "dev"],
-            "error: say which image to deploy: --tag TAG",
-            "hint: e.g. --tag 3f9c2e1",
+            ["service", "auth", "--env", "dev", "--tag", "v2", "--build"],
+            "error: --tag and --build exclude each other",
+            "hint: --tag deploys an image already in ECR",
         ),
         (
             ["service", "auth", "--env", "dev", "--tag", "sha256:abc"],
@@ -357,6 +357,49 @@ def test_missing_credentials_say_how_to_set_them(
     assert "AWS credentials missing or invalid" in result.stderr
     assert "hint: set AWS_PROFILE" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_build_publishes_then_rolls_out_what_was_pushed(
+    run_cli: Any, env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --tag the images are built and pushed by `core.images.publish` (its own tests
+    build with buildah and push to a local registry); here it stands in with what a push
+    leaves in ECR, to show the release rolls out exactly those digests."""
+    from eventctl.core import images
+
+    env.push("3f9c2e1aa000")
+    calls: list[tuple[str, list[str]]] = []
+
+    def publish(platform: Any, env_name: str, services: Any, **kwargs: Any) -> list[Any]:
+        calls.append((env_name, [s.name for s in services]))
+        names = platform.names(env_name)
+        return [
+            images.PublishedImage(
+                service=s.name,
+                repository_uri=f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/"
+                f"{names.ecr_repository(s)}",
+                tag="3f9c2e1aa000",
+                digest=env.digests[(s.name, "3f9c2e1aa000")],
+                git_sha="3f9c2e1aa000",
+                size=1,
+            )
+            for s in services
+        ]
+
+    monkeypatch.setattr(images, "publish", publish)
+
+    result = run_cli(
+        "deploy", "service", "auth", "booking", "--env", "dev", "--json", env=env.moto.environ
+    )
+
+    assert result.exit_code == 0, result
+    assert calls == [("dev", ["auth", "booking"])]
+    report = json.loads(result.stdout)
+    assert report["label"] == "build 3f9c2e1aa000"
+    auth = report["services"][0]["rollout"]
+    assert auth["image"].endswith(f"@{env.digests[('auth', '3f9c2e1aa000')]}")
+    history = run_cli("deploy", "history", "auth", "--env", "dev", "--json", env=env.moto.environ)
+    assert json.loads(history.stdout)[0]["git_sha"] == "3f9c2e1aa000"
 
 
 def test_env_is_required(run_cli: Any) -> None:
