@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from eventctl import __version__
-from eventctl.cli import cost, deploy, env, logs, status
+from eventctl.cli import cost, deploy, env, images, logs, status
 from eventctl.cli._app import App
 from eventctl.errors import EventctlError
 
@@ -47,6 +47,7 @@ app.add_typer(env.app, name="env")
 app.add_typer(cost.app, name="cost")
 app.add_typer(logs.app, name="logs")
 app.add_typer(deploy.app, name="deploy")
+app.add_typer(images.app, name="images")
 app.command("status")(status.status)
 
 

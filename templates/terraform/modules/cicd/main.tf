@@ -214,7 +214,7 @@ resource "aws_iam_role_policy" "apply" {
 # -- deploy: images, task definitions, services, the web app, the ledger and the locks -------
 
 data "aws_iam_policy_document" "deploy" {
-  # checkov:skip=CKV_AWS_356:"*" only for calls without resource-level permissions (ECR login, task definitions, target health); the rest name this environment's ARNs
+  # checkov:skip=CKV_AWS_356:"*" only for calls without resource-level permissions (ECR login, task definitions, target health, listing distributions); the rest name this environment's ARNs
   statement {
     sid       = "RegistryLogin"
     actions   = ["ecr:GetAuthorizationToken"]
@@ -236,6 +236,13 @@ data "aws_iam_policy_document" "deploy" {
     sid       = "TaskDefinitions"
     actions   = ["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:DeregisterTaskDefinition", "ecs:ListTaskDefinitions"]
     resources = ["*"]
+  }
+
+  statement {
+    # The new revision keeps the live one's tags.
+    sid       = "TagRevisions"
+    actions   = ["ecs:TagResource"]
+    resources = ["${local.arn_prefix}:ecs:${var.region}:${var.account_id}:task-definition/${var.name_prefix}-*:*"]
   }
 
   statement {
@@ -296,6 +303,19 @@ data "aws_iam_policy_document" "deploy" {
     sid       = "Invalidation"
     actions   = ["cloudfront:CreateInvalidation", "cloudfront:GetInvalidation", "cloudfront:GetDistribution"]
     resources = ["${local.arn_prefix}:cloudfront::${var.account_id}:distribution/${var.distribution_id}"]
+  }
+
+  statement {
+    # Finding the distribution whose origin is the assets bucket (no resource-level permission).
+    sid       = "FindTheDistribution"
+    actions   = ["cloudfront:ListDistributions"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "LockTable"
+    actions   = ["dynamodb:DescribeTable"]
+    resources = [local.lock_arn]
   }
 
   statement {
