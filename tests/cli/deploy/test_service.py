@@ -283,7 +283,7 @@ def test_deploy_all_with_one_failure_says_so_service_by_service(
         (
             ["service", "auth", "--env", "dev", "--tag", "v2", "--timeout", "soon"],
             "error: cannot read the duration 'soon'",
-            "hint: use a duration like 90s, 15m or 1h",
+            "hint: use a duration like 90s, 15m",
         ),
         (
             ["service", "auth", "--env", "dev", "--tag", "v2", "--build"],
