@@ -294,6 +294,12 @@ def _return_target(
             hint=f"see its releases with {history}",
         )
     chosen = max(matching, key=lambda e: e.step)
+    if not chosen.healthy:
+        raise EventctlError(
+            f"release {to_release} did not leave {service} healthy ({chosen.outcome}): "
+            "nothing was changed",
+            hint=f"pick a release whose outcome is succeeded: {history}",
+        )
     if chosen.task_definition == live:
         raise EventctlError(
             f"{service} already runs {chosen.revision} (release {to_release}): nothing to do",

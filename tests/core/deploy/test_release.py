@@ -419,6 +419,10 @@ def test_rollback_to_a_named_release_and_bad_names(world: World) -> None:
 
     with pytest.raises(EventctlError, match="has no release nope of auth: nothing was changed"):
         back("nope")
+    world.push("v4", ("auth",))
+    failed = world.release("v4", ("auth",), {("auth", "v4"): "fail"}, roll_back=False)
+    with pytest.raises(EventctlError, match=f"release {failed.release_id} did not leave auth"):
+        back(failed.release_id)
     assert back(first.release_id).ok
     assert world.live()["auth"] == "2"
     with pytest.raises(EventctlError, match="already runs event-planner-dev-auth-service:2"):
