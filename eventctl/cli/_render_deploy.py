@@ -87,6 +87,12 @@ def render_release(out: Console, report: ReleaseReport) -> None:
     out.print(table)
     for s in report.services:
         _explain(out, report, s)
+    if report.rollback_error:
+        out.print(
+            f"[red]rollback:[/] {escape(report.rollback_error)}; see what runs with "
+            f"`eventctl status --env {report.env}`",
+            highlight=False,
+        )
     if report.ledger_error:
         out.print(f"[yellow]ledger:[/] {escape(report.ledger_error)}", highlight=False)
     out.print(_verdict(report), highlight=False)
