@@ -200,4 +200,14 @@ def lab_fixture(tmp_path_factory: pytest.TempPathFactory, cache: Any) -> Iterato
         yield lab
     finally:
         subprocess.run(["buildah", "rm", "--all"], env=lab.environ, capture_output=True)
+        unmount_under(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def unmount_under(root: Path) -> None:
+    """Unmount what the overlay store left mounted under `root` (its own bind mount and
+    layer mounts), deepest first, so the directory can be removed."""
+    mounts = Path("/proc/self/mounts").read_text().splitlines()
+    points = [line.split()[1] for line in mounts if len(line.split()) > 1]
+    for point in sorted((p for p in points if p.startswith(str(root))), key=len, reverse=True):
+        subprocess.run(["umount", "-l", point], capture_output=True)
