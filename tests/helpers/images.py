@@ -43,7 +43,12 @@ def storage_environ(root: Path, base: Mapping[str, str]) -> dict[str, str]:
             ["buildah", "from", "scratch"], env=environ, capture_output=True, text=True
         )
         if probe.returncode == 0:
-            subprocess.run(["buildah", "rm", probe.stdout.strip()], env=environ, check=True)
+            subprocess.run(
+                ["buildah", "rm", probe.stdout.strip()],
+                env=environ,
+                capture_output=True,
+                check=True,
+            )
             break
     containers_conf = root / "containers.conf"
     # podman run needs these two limits on these machines (LAB.md).
