@@ -14,6 +14,7 @@ import pytest
 
 from eventctl.core.logs import format_timestamp
 from tests.core.test_logs_tail import put
+from tests.helpers.processes import interruptible
 
 NOW_MS = int(time.time() * 1000)
 AUTH = "/ecs/event-planner/dev/auth-service"
@@ -112,9 +113,11 @@ def test_follow_with_until_is_refused(run_cli: Any, moto_server: Any) -> None:
 # -- as a real process: closed pipe, Ctrl-C, waiting for a group ---------------------------
 
 
-def spawn(moto_server: Any, *args: str) -> subprocess.Popen[str]:
+def spawn(moto_server: Any, *args: str) -> Any:
+    """`eventctl logs tail ARGS` as a process that Ctrl-C reaches; killed and reaped when the
+    test ends, however it ends."""
     environ = {**os.environ, **moto_server.environ, "NO_COLOR": "1"}
-    return subprocess.Popen(
+    return interruptible(
         [sys.executable, "-m", "eventctl", "logs", "tail", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -128,11 +131,10 @@ def test_a_closed_pipe_ends_quietly_with_status_0(moto_server: Any) -> None:
     for batch in range(4):  # ~600 kB of output: far more than a pipe buffer holds
         start = NOW_MS - 600_000 + batch * 2500
         put(client, AUTH, "s", [(start + i, f"line {batch}-{i} " + "x" * 120) for i in range(2500)])
-    process = spawn(moto_server, "auth", "--since", "1h")
-    assert process.stdout is not None
-    first = [process.stdout.readline() for _ in range(3)]  # like `| head -n 3`
-    process.stdout.close()
-    _, stderr = process.communicate(timeout=60)
+    with spawn(moto_server, "auth", "--since", "1h") as process:
+        first = [process.stdout.readline() for _ in range(3)]  # like `| head -n 3`
+        process.stdout.close()
+        _, stderr = process.communicate(timeout=60)
 
     assert [line.split()[-2] for line in first] == ["0-0", "0-1", "0-2"]
     assert process.returncode == 0
@@ -154,13 +156,12 @@ def test_a_closed_pipe_ends_quietly_with_status_0(moto_server: Any) -> None:
 def test_a_closed_pipe_while_following_ends_quietly_with_status_0(moto_server: Any) -> None:
     client = moto_server.client("logs")
     put(client, AUTH, "s", [(int(time.time() * 1000) - 30_000 + i, f"old {i}") for i in range(3)])
-    process = spawn(moto_server, "auth", "--since", "1m", "--follow", "--interval", "0.2")
-    assert process.stdout is not None
-    first = [process.stdout.readline() for _ in range(2)]  # like `| head -n 2`
-    process.stdout.close()
-    # A follow notices the closed pipe at its next write, as `tail -f | head` does.
-    put(client, AUTH, "s", [(int(time.time() * 1000), "new")])
-    _, stderr = process.communicate(timeout=30)
+    with spawn(moto_server, "auth", "--since", "1m", "--follow", "--interval", "0.2") as process:
+        first = [process.stdout.readline() for _ in range(2)]  # like `| head -n 2`
+        process.stdout.close()
+        # A follow notices the closed pipe at its next write, as `tail -f | head` does.
+        put(client, AUTH, "s", [(int(time.time() * 1000), "new")])
+        _, stderr = process.communicate(timeout=30)
 
     assert [line.split()[-1] for line in first] == ["0", "1"]
     assert process.returncode == 0
@@ -170,30 +171,29 @@ def test_a_closed_pipe_while_following_ends_quietly_with_status_0(moto_server: A
 def test_ctrl_c_while_following_ends_quietly_with_status_0(moto_server: Any) -> None:
     # now, not NOW_MS (taken at import): a slow suite must not push it out of --since 1m
     put(moto_server.client("logs"), AUTH, "s", [(int(time.time() * 1000) - 5000, "hello")])
-    process = spawn(moto_server, "auth", "--since", "1m", "--follow", "--interval", "0.2")
-    assert process.stdout is not None
-    assert "hello" in process.stdout.readline()
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=30)
+    with spawn(moto_server, "auth", "--since", "1m", "--follow", "--interval", "0.2") as process:
+        assert "hello" in process.stdout.readline()
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
 
     assert process.returncode == 0
     assert "Traceback" not in stderr
 
 
 def test_follow_waits_for_the_group_then_prints_it(moto_server: Any) -> None:
-    process = spawn(moto_server, "notification", "--since", "1m", "--follow", "--interval", "0.2")
-    assert process.stderr is not None and process.stdout is not None
-    assert "does not exist yet; waiting" in process.stderr.readline()
-    put(
-        moto_server.client("logs"),
-        "/ecs/event-planner/dev/notification-service",
-        "task-1",
-        [(int(time.time() * 1000), "first mail sent")],
-    )
-    assert "log group appeared" in process.stderr.readline()
-    line = process.stdout.readline()
-    process.send_signal(signal.SIGINT)
-    process.communicate(timeout=30)
+    args = ("notification", "--since", "1m", "--follow", "--interval", "0.2")
+    with spawn(moto_server, *args) as process:
+        assert "does not exist yet; waiting" in process.stderr.readline()
+        put(
+            moto_server.client("logs"),
+            "/ecs/event-planner/dev/notification-service",
+            "task-1",
+            [(int(time.time() * 1000), "first mail sent")],
+        )
+        assert "log group appeared" in process.stderr.readline()
+        line = process.stdout.readline()
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=30)
 
     assert line.startswith("notification ") and line.endswith("first mail sent\n")
     assert process.returncode == 0
