@@ -7,7 +7,8 @@ without it (a platform with no wheel), the same functions use `json` and give th
 Where the two libraries differ, the standard library's result is kept:
 - orjson turns an integer beyond 64 bits into a float and so loses digits: a document in
   which orjson found a float of that size is decoded again by the standard library.
-- `NaN`, `Infinity` and lone surrogates, which orjson refuses: decoded by the standard library.
+- `NaN`, `Infinity` and lone surrogates, which orjson refuses to read (and writes NaN as
+  `null`): read and written by the standard library.
 The one visible difference is how an exponent is written (`1e16`, not `1e+16`); both are JSON.
 """
 
@@ -37,24 +38,25 @@ def loads(text: str) -> Any:
         except orjson.JSONDecodeError:
             pass  # NaN, Infinity, a lone surrogate, or not JSON at all: the stdlib decides
         else:
-            if not _may_hold_a_rounded_integer(data):
+            if not _needs_the_standard_library(data):
                 return data
     return json.loads(text)
 
 
-def _may_hold_a_rounded_integer(value: Any) -> bool:
-    """True when `value` holds a float of 2**63 or more, which may be an integer orjson could
-    not keep exactly. A container with no float, dict or list in it is cleared in C."""
+def _needs_the_standard_library(value: Any) -> bool:
+    """True when `value` holds a float orjson cannot be trusted with: 2**63 or more (maybe an
+    integer orjson rounded), infinite or NaN. A container with no float, dict or list in it
+    is cleared in C."""
     kind = type(value)
     if kind is dict:
         values = value.values()
     elif kind is list:
         values = value
     else:
-        return kind is float and abs(value) >= _INT64
+        return kind is float and not abs(value) < _INT64
     if _NESTED.isdisjoint(map(type, values)):
         return False
-    return any(map(_may_hold_a_rounded_integer, values))
+    return any(map(_needs_the_standard_library, values))
 
 
 def loads_int64(data: bytes) -> Any:
@@ -70,7 +72,7 @@ def loads_int64(data: bytes) -> Any:
 
 def dumps(data: Any) -> str:
     """Compact JSON text (`,` and `:` without spaces, non-ASCII kept as is)."""
-    if orjson is not None:
+    if orjson is not None and not _needs_the_standard_library(data):
         try:
             return orjson.dumps(data).decode()
         except TypeError:

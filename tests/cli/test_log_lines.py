@@ -58,3 +58,61 @@ def test_json_records_carry_everything_needed_to_pipe() -> None:
         "log_stream": "task-1",
         "event_id": "42",
     }
+
+
+def test_a_batch_renders_as_the_lines_one_by_one() -> None:
+    events = [
+        LogEvent(MAY_FIRST + i * 400, source, f"/ecs/x/{source}", "task-1", str(i), message)
+        for i, (source, message) in enumerate(
+            [
+                ("auth", "plain\r\n"),
+                ("notification", '{"severity":"error","msg":"x","n":1.5}'),
+                ("auth", '{"level":null,"levelname":"info","message":"kept"}'),
+                ("auth", "{not json"),
+                ("notification", '{"message":"no level","time":"t","timestamp":1}'),
+            ]
+        )
+    ]
+    for colour in (False, True):
+        writer = LineWriter(io.StringIO(), ["auth", "notification"], colour=colour)
+        one_by_one = [writer.render(e.timestamp, e.source, e.message) for e in events]
+        assert writer.render_batch(events) == one_by_one
+    plain = LineWriter(io.StringIO(), ["auth", "notification"], colour=False)
+    assert [line.split("Z ", 1)[1] for line in plain.render_batch(events)] == [
+        "plain\n",
+        'ERROR x {"n":1.5}\n',
+        'kept {"levelname":"info"}\n',  # "level" is present (null), so it is the level key
+        "{not json\n",
+        "no level\n",
+    ]
+
+
+def test_compact_json_keeps_every_digit_of_big_numbers() -> None:
+    line = '{"message":"paid","trace":123456789012345678901234567890,"n":-9223372036854775809}'
+    assert (
+        compact_json(line)
+        == 'paid {"trace":123456789012345678901234567890,"n":-9223372036854775809}'
+    )
+    assert compact_json('{"message":"odd","v":NaN}') == 'odd {"v":NaN}'
+
+
+def test_write_lines_writes_chunks_in_order_and_flushes() -> None:
+    out = io.StringIO()
+    writer = LineWriter(out, ["auth"], colour=False)
+    writer.write(event("held"))
+    writer.write_lines([f"{i}\n" for i in range(3000)])
+    assert out.getvalue().splitlines()[0].endswith(" held")
+    assert out.getvalue().splitlines()[1:] == [str(i) for i in range(3000)]
+
+
+def test_json_batch_matches_json_writes() -> None:
+    events = [event("a\n"), event('{"x": 1}', "booking"), event("ü")]
+    one_by_one = io.StringIO()
+    writer = JsonWriter(one_by_one, {"auth": "/ecs/x/auth"})
+    for e in events:
+        writer.write(e)
+    writer.flush()
+    batch = JsonWriter(io.StringIO(), {"auth": "/ecs/x/auth"}).render_batch(events)
+    assert "".join(batch) == one_by_one.getvalue()
+    assert [json.loads(line)["message"] for line in batch] == ["a", '{"x": 1}', "ü"]
+    assert json.loads(batch[1])["log_group"] == ""

@@ -61,6 +61,31 @@ def test_tail_json_prints_one_object_per_event(run_cli: Any, moto_server: Any, l
     assert "event: log group does not exist" in result.stderr
 
 
+def test_text_and_json_give_every_event_once_in_the_same_order(
+    run_cli: Any, moto_server: Any
+) -> None:
+    """Three groups, 1,500 events (more than one write batch), many sharing a millisecond."""
+    client = moto_server.client("logs")
+    groups = {"auth": AUTH, "booking": BOOKING, "event": "/ecs/event-planner/dev/event-service"}
+    for n, group in enumerate(groups.values()):
+        stamps = [NOW_MS - 100_000 + (i // 3) * 10 + n for i in range(500)]
+        put(client, group, "s", [(t, f"{group[-15:]} {i}") for i, t in enumerate(stamps)])
+    args = ("logs", "tail", *groups, "--since", "1h")
+
+    text = run_cli(*args, env=moto_server.environ)
+    as_json = run_cli(*args, "--json", env=moto_server.environ)
+
+    assert text.exit_code == 0 and as_json.exit_code == 0
+    records = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert len(records) == 1500
+    assert len({r["event_id"] for r in records}) == 1500
+    stamps = [r["timestamp_ms"] for r in records]
+    assert stamps == sorted(stamps)
+    lines = text.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == [r["service"] for r in records]
+    assert [line.split("Z ", 1)[1] for line in lines] == [r["message"] for r in records]
+
+
 def test_endpoint_flag_replaces_the_variable(run_cli: Any, moto_server: Any, logs: Any) -> None:
     environ = {k: v for k, v in moto_server.environ.items() if k != "AWS_ENDPOINT_URL"}
     result = run_cli(
