@@ -24,7 +24,7 @@ from eventctl.adapters.terraform import (
     parse_version,
     trim_detail,
 )
-from tests.helpers.processes import sigint_raises_keyboard_interrupt
+from tests.helpers.lifecycle import sigint_raises_keyboard_interrupt
 
 LOCK_DETAIL = """Error message: operation error DynamoDB: PutItem, https response error \
 StatusCode: 400, RequestID: aEbIvGhLpdCU9MrF0IQjStSz0k8yp6GW5tyuJMq7MqaszOE5hbhQ, \

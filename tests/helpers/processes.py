@@ -1,9 +1,10 @@
 """Child processes for tests that press Ctrl-C: the signal disposition they need, and cleanup.
 
 A suite started with SIGINT ignored (`nohup pytest &`, some CI runners) hands that disposition
-to every child, and a Python child then never sees Ctrl-C. These helpers set SIGINT back to
-its default for the child (and for the test process while a test raises it itself), and kill
-and reap the child however the test ends, so that no process outlives its test.
+to every child, and a Python child then never sees Ctrl-C. `interruptible` sets SIGINT back to
+its default for the child and kills and reaps it however the test ends, so that no process
+outlives its test. (A test that raises SIGINT in its own process uses
+`tests.helpers.lifecycle.sigint_raises_keyboard_interrupt`.)
 """
 
 from __future__ import annotations
@@ -42,14 +43,3 @@ def interruptible(args: list[str], *, deadline: float = 60, **popen: Any) -> Ite
         for stream in (process.stdin, process.stdout, process.stderr):
             if stream is not None:
                 stream.close()
-
-
-@contextmanager
-def sigint_raises_keyboard_interrupt() -> Iterator[None]:
-    """For a test that raises SIGINT in its own process: Python's default handler while it
-    runs (whatever this run inherited), the previous disposition afterwards."""
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
