@@ -76,7 +76,7 @@ def tail(
     from eventctl.adapters.aws.clients import make_client
     from eventctl.adapters.aws.logs import CloudWatchLogs
     from eventctl.cli._aws import aws_target
-    from eventctl.cli._log_lines import JsonWriter, LineWriter
+    from eventctl.cli._render_log_lines import JsonWriter, LineWriter
     from eventctl.core.logs import TailNotice, TailOptions, log_sources, parse_time, tail_lines
 
     cli = get_app(ctx)

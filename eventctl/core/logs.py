@@ -236,6 +236,7 @@ class _Tail:
     def read_lines(self, render: Render) -> Iterator[LineItem]:
         def rendered(source: LogSource, page: list[RawEvent]) -> list[tuple[int, str]]:
             events = self._convert(source, page)
+            page.clear()  # the raw dicts go before the lines are made: less memory at once
             return list(zip(map(_event_time, events), render(events), strict=True))
 
         by_time: Callable[[tuple[int, str]], int] = _first

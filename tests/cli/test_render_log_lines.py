@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from eventctl.cli._log_lines import JsonWriter, LineWriter, compact_json
+from eventctl.cli._render_log_lines import JsonWriter, LineWriter, compact_json
 from eventctl.core.logs import LogEvent
 
 MAY_FIRST = 1714564800123  # 2024-05-01 12:00:00.123 UTC
