@@ -58,7 +58,8 @@ for line in sys.stdin:
         elapsed = time.perf_counter() - start
     process.stderr.close()
     code = os.waitstatus_to_exitcode(status)
-    print(json.dumps([elapsed, code, usage.ru_maxrss, error if code else ""]), flush=True)
+    cpu = usage.ru_utime + usage.ru_stime
+    print(json.dumps([elapsed, code, usage.ru_maxrss, cpu, error if code else ""]), flush=True)
 """
 
 
@@ -73,15 +74,16 @@ class Launcher:
             text=True,
         )
 
-    def run(self, args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, int, int]:
-        """(seconds, exit status, peak RSS in KiB) of one process, output to /dev/null."""
+    def run(self, args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, int, int, float]:
+        """(seconds, exit status, peak RSS in KiB, CPU seconds) of one process, output to
+        /dev/null."""
         assert self.process.stdin and self.process.stdout
         self.process.stdin.write(json.dumps({"args": args, "env": env, "cwd": str(cwd)}) + "\n")
         self.process.stdin.flush()
-        elapsed, code, rss, error = json.loads(self.process.stdout.readline())
+        elapsed, code, rss, cpu, error = json.loads(self.process.stdout.readline())
         if code:
             sys.stderr.write(error)
-        return elapsed, code, rss
+        return elapsed, code, rss, cpu
 
     def close(self) -> None:
         assert self.process.stdin
@@ -267,12 +269,14 @@ def run(
     seconds: dict[str, list[float]] = {name: [] for name in commands}
     seconds["bare in-process"] = []
     peak_kib: dict[str, int] = dict.fromkeys(commands, 0)
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
     for _ in range(rounds):
         for name, (cmd, environ, cwd) in commands.items():
-            elapsed, status, rss = launcher.run(cmd, environ, cwd)
+            elapsed, status, rss, used = launcher.run(cmd, environ, cwd)
             if status != 0:
                 raise SystemExit(f"{name} exited {status}")
             seconds[name].append(elapsed)
+            cpu[name].append(used)
             peak_kib[name] = max(peak_kib[name], rss)
         elapsed, count = bare_in_process(endpoint, start_ms, groups)
         if count != TOTAL:
@@ -297,6 +301,11 @@ def run(
         print(
             "  awslogs: not installed (pip install awslogs in its own virtualenv, --awslogs PATH)"
         )
+    # CPU seconds of each process: steadier than wall time on a loaded machine, and the
+    # part of the work that is the client's (the server's is the same for every command)
+    print("\nCPU seconds of each process (user + system, median):")
+    for name in (*trees, "bare process"):
+        print(f"  {name:<16} {statistics.median(cpu[name]):6.2f} s")
     bare_mib = peak_kib["bare process"] / 1024
     print("\npeak memory (max RSS of each process):")
     for name in trees:
