@@ -15,7 +15,7 @@ How following stays exact (each point fixes a bug of an existing tool):
   polls less often and carries on from where it was, losing nothing.
 - A log group that does not exist yet is reported, and with `follow` waited for.
 
-A one-pass read (no follow) fetches every group at once in background threads and merges
+A one-pass read (no follow) fetches the groups' pages in two background threads and merges
 their pages in sorted chunks; following stays in the caller's thread.
 
 `tail` yields `LogEvent` and `TailNotice` objects. `tail_lines` yields the caller's rendering
