@@ -1,9 +1,13 @@
 """The local gateway: CloudFront and the ALB on one port.
 
-`python -m eventctl.core.local.gateway CONFIG.json` serves the web app from a directory the way the
-CloudFront distribution does (a path without a file extension is an app route and gets
-index.html; the response-headers policy's security headers on every file) and sends
-`/api/<service>` and `/api/<service>/*` to that service, as the ALB's listener rules do.
+`python -m eventctl.core.local.gateway CONFIG.json` serves the built web app the way the
+CloudFront distribution does: from the app's folder (`frontend_dist/event-planner/browser/`,
+as the origin path picks the app's prefix in the bucket), a path without a file extension is
+an app route and gets index.html (the CloudFront function's rewrite), every file gets the
+Content-Type and Cache-Control of `eventctl.core.web_assets` (the metadata `deploy frontend`
+gives each S3 object) and the security headers of `eventctl.core.web_security` (the response
+headers policy). It sends `/api/<service>` and `/api/<service>/*` to that service, as the
+ALB's listener rules do.
 
 Proxying streams both bodies, passes `X-Request-ID` through (or sets one), appends the caller
 to `X-Forwarded-For`, and answers 502 (backend refused or dropped the connection) or 504
@@ -29,6 +33,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from eventctl.core import web_assets
+from eventctl.core.web_security import security_headers
+
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 STATIC_METHODS = frozenset({"GET", "HEAD"})
 
@@ -46,36 +53,6 @@ HOP_BY_HOP = frozenset(
         "upgrade",
     }
 )
-
-
-def security_headers(api_origins: Sequence[str] = ()) -> dict[str, str]:
-    """The CloudFront response-headers policy of the web app, as response headers.
-
-    In AWS the API lives on its own host (`connect-src 'self' https://api.<zone>`); through
-    the gateway it is the same origin, so `api_origins` is usually empty.
-    """
-    connect = " ".join(["'self'", *api_origins])
-    csp = "; ".join(
-        [
-            "default-src 'self'",
-            f"connect-src {connect}",
-            "img-src 'self' data:",
-            "style-src 'self' 'unsafe-inline'",
-            "script-src 'self'",
-            "font-src 'self' data:",
-            "object-src 'none'",
-            "base-uri 'self'",
-            "frame-ancestors 'none'",
-        ]
-    )
-    return {
-        "content-security-policy": csp,
-        "strict-transport-security": "max-age=63072000; includeSubDomains; preload",
-        "x-frame-options": "DENY",
-        "x-content-type-options": "nosniff",
-        "referrer-policy": "strict-origin-when-cross-origin",
-        "x-xss-protection": "1; mode=block",
-    }
 
 
 @dataclass(frozen=True)
@@ -236,17 +213,30 @@ def _response_headers(headers: httpx.Headers) -> list[tuple[bytes, bytes]]:
 
 
 def _static(request: Request, config: GatewayConfig) -> Response:
-    headers = {**config.headers, "cache-control": "no-cache"}
     if request.method not in STATIC_METHODS:
-        return _error(405, "the web app is read-only", {**headers, "allow": "GET, HEAD"})
+        headers = {**config.headers, "cache-control": web_assets.REVALIDATE, "allow": "GET, HEAD"}
+        return _error(405, "the web app is read-only", headers)
     relative = request.url.path.lstrip("/")
     if "." not in relative.rsplit("/", 1)[-1]:
-        relative = "index.html"  # an app route, as the CloudFront function rewrites it
+        relative = web_assets.INDEX  # an app route, as the CloudFront function rewrites it
     root = config.static_dir.resolve()
     target = (root / relative).resolve()
     if not target.is_relative_to(root) or not target.is_file():
+        headers = {**config.headers, "cache-control": web_assets.REVALIDATE}
         return Response("Not Found", status_code=404, media_type="text/plain", headers=headers)
-    return FileResponse(target, headers=headers)
+    name = target.relative_to(root).as_posix()
+    stat = target.stat()
+    etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+    headers = {**config.headers, "cache-control": web_assets.cache_control(name), "etag": etag}
+    if etag in _etags(request.headers.get("if-none-match", "")):
+        return Response(status_code=304, headers=headers)  # unchanged: the browser's copy stands
+    return FileResponse(
+        target, headers=headers, media_type=web_assets.content_type(name), stat_result=stat
+    )
+
+
+def _etags(header: str) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
 
 
 def main(argv: Sequence[str] | None = None) -> None:

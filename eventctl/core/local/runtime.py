@@ -243,7 +243,7 @@ def up(
     services = _chosen_services(platform, options)
     _check_packages(services)
     _check_modules()
-    frontend = _check_frontend(options.frontend_dir)
+    frontend = _check_frontend(options.frontend_dir, platform.frontend_prefix)
     paths = runtime_paths(platform, options)
     paths.prepare()
     with _locked(paths):
@@ -322,13 +322,16 @@ def _importable(module: str) -> bool:
         return False
 
 
-def _check_frontend(frontend_dir: Path | None) -> Path:
-    if frontend_dir is None or not (frontend_dir / "index.html").is_file():
+def _check_frontend(frontend_dir: Path | None, prefix: str) -> Path:
+    """The built web app's folder the gateway serves: `prefix` inside the build, as on S3."""
+    app = None if frontend_dir is None else frontend_dir / prefix
+    if app is None or not (app / "index.html").is_file():
         raise EventctlError(
-            f"no web app at {frontend_dir}: index.html is missing",
-            hint="run from a checkout of the project (frontend_dist/ holds the web app)",
+            f"no web app at {app}: index.html is missing",
+            hint="run from a checkout of the project (frontend_dist/ holds the built web app; "
+            "rebuild it with `npm ci && npm run build` in frontend/)",
         )
-    return frontend_dir.resolve()
+    return app.resolve()
 
 
 @contextlib.contextmanager
