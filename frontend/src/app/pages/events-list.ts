@@ -139,9 +139,8 @@ export class EventsList implements OnDestroy {
   protected summary(): string {
     const total = this.total();
     const shown = this.items().length;
-    return total === null || total === shown
-      ? `${plural(shown, 'event')}`
-      : `Showing ${shown} of ${plural(total, 'event')}`;
+    if (total === null) return this.next() ? `Showing the first ${shown} events` : plural(shown, 'event');
+    return total === shown ? plural(shown, 'event') : `Showing ${shown} of ${plural(total, 'event')}`;
   }
 
   private async load(fresh: boolean): Promise<void> {
