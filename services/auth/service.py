@@ -184,6 +184,7 @@ class AuthService:
             {
                 "sub": user.id,
                 "email": user.email,
+                "name": user.name,
                 "role": user.role,
                 "iss": self.policy.issuer,
                 "aud": self.policy.audience,

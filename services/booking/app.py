@@ -63,7 +63,7 @@ async def list_bookings(request: Request) -> Response:
     principal = await require_user(request)
     query = read_query(request, BookingQuery)
     return json_response(
-        BookingList(await _service(request).list_for(principal.user_id, query.limit))
+        BookingList(await _service(request).list_for(principal.user_id, query.limit, query.when))
     )
 
 
@@ -110,7 +110,8 @@ ROUTES = [
         list_bookings,
         methods=["GET"],
         operation=Operation(
-            "The caller's bookings, newest first",
+            "The caller's bookings, newest first, each with the event's title and start, its "
+            "status and, when cancelled, its refund; ?when=upcoming|past by the event's start",
             {200: BookingList, 401: None, 422: None},
             query=BookingQuery,
             security="bearer",

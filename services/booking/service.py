@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.booking.schema import BookingIn, BookingOut
+from services.booking.schema import BookingIn, BookingOut, RefundOut
 from services.booking.tables import bookings
 from services.kit.calls import Reply, ServiceClient
 from services.kit.cards import last4
@@ -102,8 +102,26 @@ def _code(response: Reply) -> str | None:
     return code if isinstance(code, str) else None
 
 
+def _refund_of(row: Row) -> RefundOut | None:
+    """A cancelled booking's refund: recorded once the payment service returned it, pending
+    until then; none when nothing was charged."""
+    if row.status != "cancelled" or row.refund_status == "none":
+        return None
+    if row.refund_status == "refunded":
+        return RefundOut(
+            amount_cents=row.refund_cents or 0, currency=row.currency, status="refunded"
+        )
+    if not row.amount_cents:
+        return None
+    # Settled before refunds were recorded (booking-0002): settling always refunded.
+    status = "refunded" if row.settled else "pending"
+    return RefundOut(amount_cents=row.amount_cents, currency=row.currency, status=status)
+
+
 def _out(row: Row) -> BookingOut:
-    return BookingOut.model_validate(row._mapping, from_attributes=False)
+    return BookingOut.model_validate(
+        {**row._mapping, "refund": _refund_of(row)}, from_attributes=False
+    )
 
 
 def _message(row: Row, **changes: Any) -> dict[str, Any]:
@@ -386,9 +404,15 @@ class BookingService:
         """Release the seats (and refund, when cancelled); False when a service is down."""
         if row.settled or row.status not in ("payment_failed", "cancelled"):
             return True
+        refund: dict[str, Any] = {}
         try:
             if row.status == "cancelled":
-                await self._refund(row.id)
+                payment = await self._refund(row.id)
+                refunded = payment["status"] == "refunded"
+                refund = {
+                    "refund_status": "refunded" if refunded else "none",
+                    "refund_cents": payment["amount_cents"] if refunded else None,
+                }
             await self._release(row)
         except Unavailable:
             log.warning("settlement deferred", extra={"booking_id": row.id})
@@ -397,7 +421,7 @@ class BookingService:
             await conn.execute(
                 bookings.update()
                 .where(bookings.c.id == row.id, bookings.c.settled.is_(False))
-                .values(settled=True)
+                .values(settled=True, **refund)
             )
         return True
 
@@ -553,13 +577,16 @@ class BookingService:
 
     # -- reads ---------------------------------------------------------------------------
 
-    async def list_for(self, user_id: str, limit: int) -> list[BookingOut]:
+    async def list_for(self, user_id: str, limit: int, when: str = "all") -> list[BookingOut]:
+        """The user's bookings, newest first; `upcoming` or `past` by the event's start."""
+        stmt = sa.select(bookings).where(bookings.c.user_id == user_id)
+        if when == "upcoming":
+            stmt = stmt.where(bookings.c.event_starts_at > utcnow())
+        elif when == "past":
+            stmt = stmt.where(bookings.c.event_starts_at <= utcnow())
         async with self.db.read() as conn:
             rows = await conn.execute(
-                sa.select(bookings)
-                .where(bookings.c.user_id == user_id)
-                .order_by(bookings.c.created_at.desc(), bookings.c.id)
-                .limit(limit)
+                stmt.order_by(bookings.c.created_at.desc(), bookings.c.id).limit(limit)
             )
             return [_out(row) for row in rows]
 

@@ -14,6 +14,8 @@ from services.event.schema import (
     EventPage,
     EventPatch,
     EventQuery,
+    OrganizerEventPage,
+    OrganizerEventQuery,
     ReservationIn,
     ReservationOut,
 )
@@ -52,9 +54,15 @@ async def create_event(request: Request) -> Response:
     principal = await require_user(request, role="organizer")
     note_audit(action="event.create")
     body = await read_json(request, EventIn, _max_body(request))
-    event = await _service(request).create(principal.user_id, body)
+    event = await _service(request).create(principal.user_id, body, organizer_name=principal.name)
     note_audit(resource=f"event:{event.id}")
     return json_response(event, 201)
+
+
+async def my_events(request: Request) -> Response:
+    principal = await require_user(request, role="organizer")
+    query = read_query(request, OrganizerEventQuery)
+    return json_response(await _service(request).organizer_page(principal.user_id, query))
 
 
 async def update_event(request: Request) -> Response:
@@ -106,7 +114,10 @@ ROUTES = [
         list_events,
         methods=["GET"],
         operation=Operation(
-            "Published events, soonest first (cursor pages)",
+            "Published events, soonest first (then by id). Filters: q (text in the title, "
+            "venue or description), from/to (on starts_at; from defaults to now). Pages: "
+            "limit, then ?cursor=<next_cursor> with the same filters; total counts every "
+            "match",
             {200: EventPage, 422: None},
             query=EventQuery,
             tags=TAGS,
@@ -125,6 +136,19 @@ ROUTES = [
         ),
     ),
     ApiRoute(
+        "/mine",
+        my_events,
+        methods=["GET"],
+        operation=Operation(
+            "The caller's events (organizers): every status, latest start first, each with "
+            "seats_sold and revenue_cents; pages by limit and offset, with the total",
+            {200: OrganizerEventPage, 401: None, 403: None, 422: None},
+            query=OrganizerEventQuery,
+            security="bearer",
+            tags=TAGS,
+        ),
+    ),
+    ApiRoute(
         "/{event_id}",
         get_event,
         methods=["GET"],
@@ -135,7 +159,10 @@ ROUTES = [
         update_event,
         methods=["PATCH"],
         operation=Operation(
-            "Change an event (its organizer); capacity never below seats sold",
+            "Change an event (its organizer): title, description, venue, starts_at, ends_at, "
+            "capacity, price_cents, currency. 409 when it is cancelled (code "
+            "event_cancelled), has started (event_started), or the capacity would drop below "
+            "the seats sold (capacity_below_sold); a new price applies to later bookings",
             {200: EventOut, 401: None, 403: None, 404: None, 409: None, 422: None},
             body=EventPatch,
             security="bearer",
@@ -147,7 +174,8 @@ ROUTES = [
         cancel_event,
         methods=["DELETE"],
         operation=Operation(
-            "Cancel an event (its organizer): returns it with status cancelled",
+            "Cancel an event (its organizer): returns it with status cancelled; its "
+            "bookings are cancelled and refunded and each attendee is e-mailed",
             {200: EventOut, 401: None, 403: None, 404: None},
             security="bearer",
             tags=TAGS,

@@ -11,6 +11,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    computed_field,
     model_validator,
 )
 
@@ -78,23 +79,53 @@ class EventOut(BaseModel):
     price_cents: int
     currency: str
     organizer_id: str
+    organizer_name: str = Field(description="the organizer's display name (never an email)")
     status: Status
     created_at: dt.datetime
     updated_at: dt.datetime
 
+    @computed_field(description="capacity - seats_available")  # type: ignore[prop-decorator]
+    @property
+    def seats_sold(self) -> int:
+        return self.capacity - self.seats_available
+
 
 class EventPage(BaseModel):
     items: list[EventOut]
+    total: int = Field(description="events matching the query, over all pages")
     next_cursor: str | None = Field(
-        description="pass as ?cursor= for the next page; null at the end"
+        description="pass as ?cursor= (with the same q/from/to/limit) for the next page; "
+        "null at the end"
     )
+
+
+class OrganizerEventOut(EventOut):
+    revenue_cents: int = Field(
+        description="the seats held on it, each at the price it was booked at (a cancelled "
+        "or declined booking gives its seats back and leaves the revenue)"
+    )
+
+
+class OrganizerEventPage(BaseModel):
+    items: list[OrganizerEventOut]
+    total: int = Field(description="the organizer's events matching the query")
+    limit: int
+    offset: int
+
+
+class OrganizerEventQuery(Strict):
+    status: Status | None = Field(default=None, description="only events in this status")
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=100_000)
 
 
 class EventQuery(Strict):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     q: str | None = Field(
-        default=None, max_length=200, description="text in title/description/venue"
+        default=None,
+        max_length=200,
+        description="text in the title, venue or description (case-insensitive)",
     )
     from_: AwareDatetime | None = Field(
         default=None, alias="from", description="events starting at or after (default: now)"

@@ -32,6 +32,9 @@ from services.event.schema import (
     EventPage,
     EventPatch,
     EventQuery,
+    OrganizerEventOut,
+    OrganizerEventPage,
+    OrganizerEventQuery,
     ReservationOut,
 )
 from services.event.tables import events, seat_reservations
@@ -59,8 +62,10 @@ RESERVE_SQL = (
         RETURNING seats_available, price_cents, currency, title, starts_at
     ), inserted AS (
         INSERT INTO seat_reservations
-            (reservation_id, event_id, seats, status, caller, created_at, updated_at)
-        SELECT :reservation_id, :event_id, :seats, 'held', :caller, :now, :now FROM updated
+            (reservation_id, event_id, seats, status, caller, created_at, updated_at,
+             price_cents)
+        SELECT :reservation_id, :event_id, :seats, 'held', :caller, :now, :now, price_cents
+        FROM updated
         ON CONFLICT (reservation_id) DO NOTHING
         RETURNING reservation_id
     )
@@ -157,13 +162,15 @@ class EventService:
         return body
 
     async def list_page(self, query: EventQuery) -> EventPage:
+        """Published events matching `query`, soonest first (then by id), one page after the
+        cursor, with the number of matches over all pages."""
         start = query.from_ or utcnow()
-        stmt = sa.select(events).where(events.c.status == "published", events.c.starts_at >= start)
+        matching = [events.c.status == "published", events.c.starts_at >= start]
         if query.to is not None:
-            stmt = stmt.where(events.c.starts_at < query.to)
+            matching.append(events.c.starts_at < query.to)
         if query.q:
             pattern = _like_pattern(query.q)
-            stmt = stmt.where(
+            matching.append(
                 sa.or_(
                     *(
                         sa.func.lower(column).like(pattern, escape="\\")
@@ -171,6 +178,8 @@ class EventService:
                     )
                 )
             )
+        stmt = sa.select(events).where(*matching)
+        count = sa.select(sa.func.count()).select_from(events).where(*matching)
         if query.cursor:
             after_start, after_id = decode_cursor(query.cursor)
             stmt = stmt.where(
@@ -182,12 +191,52 @@ class EventService:
         stmt = stmt.order_by(events.c.starts_at, events.c.id).limit(query.limit + 1)
         async with self.db.read() as conn:
             rows = list(await conn.execute(stmt))
+            total = int(await conn.scalar(count) or 0)
         items = [_event(row) for row in rows[: query.limit]]
         next_cursor = None
         if len(rows) > query.limit:
             last = items[-1]
             next_cursor = encode_cursor(last.starts_at, last.id)
-        return EventPage(items=items, next_cursor=next_cursor)
+        return EventPage(items=items, total=total, next_cursor=next_cursor)
+
+    async def organizer_page(
+        self, organizer_id: str, query: OrganizerEventQuery
+    ) -> OrganizerEventPage:
+        """The organizer's events (past, cancelled and upcoming), latest start first, each
+        with its seats sold and revenue."""
+        mine = [events.c.organizer_id == organizer_id]
+        if query.status is not None:
+            mine.append(events.c.status == query.status)
+        held = (
+            sa.select(
+                sa.func.coalesce(
+                    sa.func.sum(
+                        seat_reservations.c.seats
+                        * sa.func.coalesce(seat_reservations.c.price_cents, events.c.price_cents)
+                    ),
+                    0,
+                )
+            )
+            .where(
+                seat_reservations.c.event_id == events.c.id,
+                seat_reservations.c.status == "held",
+            )
+            .correlate(events)
+            .scalar_subquery()
+        )
+        stmt = (
+            sa.select(events, held.label("revenue_cents"))
+            .where(*mine)
+            .order_by(events.c.starts_at.desc(), events.c.id)
+            .limit(query.limit)
+            .offset(query.offset)
+        )
+        count = sa.select(sa.func.count()).select_from(events).where(*mine)
+        async with self.db.read() as conn:
+            rows = list(await conn.execute(stmt))
+            total = int(await conn.scalar(count) or 0)
+        items = [OrganizerEventOut.model_validate(row._mapping) for row in rows]
+        return OrganizerEventPage(items=items, total=total, limit=query.limit, offset=query.offset)
 
     async def get(self, event_id: str) -> EventOut:
         async with self.db.read() as conn:
@@ -199,7 +248,9 @@ class EventService:
     async def _invalidate_lists(self) -> None:
         await self.store.incr(GENERATION_KEY)
 
-    async def create(self, organizer_id: str, data: EventIn) -> EventOut:
+    async def create(
+        self, organizer_id: str, data: EventIn, *, organizer_name: str = ""
+    ) -> EventOut:
         now = utcnow()
         if data.starts_at <= now:
             raise Invalid("starts_at must be in the future")
@@ -208,6 +259,7 @@ class EventService:
             "id": str(uuid.uuid4()),
             "seats_available": data.capacity,
             "organizer_id": organizer_id,
+            "organizer_name": organizer_name,
             "status": "published",
             "created_at": now,
             "updated_at": now,
@@ -229,7 +281,8 @@ class EventService:
         return _event(row)
 
     async def update(self, organizer_id: str, event_id: str, patch: EventPatch) -> EventOut:
-        """Change an event (its organizer only); capacity may not drop below seats sold."""
+        """Change an event (its organizer only): not once cancelled or started; capacity may
+        not drop below seats sold."""
         changes = patch.model_dump(exclude_unset=True)
         now = utcnow()
         async with self.db.write() as conn:
@@ -237,7 +290,12 @@ class EventService:
             if current.organizer_id != organizer_id:
                 raise Forbidden("only the event's organizer may change it")
             if current.status == "cancelled":
-                raise Conflict("the event is cancelled")
+                raise Conflict("the event is cancelled", code="event_cancelled")
+            if current.starts_at <= now:
+                raise Conflict(
+                    "the event has already started and can no longer be changed",
+                    code="event_started",
+                )
             merged = current.model_copy(update=changes)
             if "starts_at" in changes and merged.starts_at <= now:
                 raise Invalid("starts_at must be in the future")
@@ -247,7 +305,10 @@ class EventService:
             if "capacity" in changes:
                 sold = current.capacity - current.seats_available
                 if merged.capacity < sold:
-                    raise Conflict(f"capacity cannot drop below the {sold} seats already sold")
+                    raise Conflict(
+                        f"capacity cannot drop below the {sold} seats already sold",
+                        code="capacity_below_sold",
+                    )
                 values["seats_available"] = merged.capacity - sold
             await conn.execute(events.update().where(events.c.id == event_id).values(**values))
             event = await self._load(conn, event_id)
@@ -391,6 +452,9 @@ class EventService:
                 caller=caller,
                 created_at=now,
                 updated_at=now,
+                price_cents=sa.select(events.c.price_cents)
+                .where(events.c.id == event_id)
+                .scalar_subquery(),
             )
             .on_conflict_do_nothing(index_elements=["reservation_id"])
             .returning(seat_reservations.c.reservation_id)
@@ -432,7 +496,7 @@ class EventService:
         row = (
             await conn.execute(
                 sa.select(
-                    seat_reservations,
+                    *(c for c in seat_reservations.c if c.name != "price_cents"),
                     events.c.seats_available,
                     events.c.price_cents,
                     events.c.currency,

@@ -38,6 +38,7 @@ class Principal:
     user_id: str
     email: str
     role: str
+    name: str = ""  # the display name the user registered with (empty in older tokens)
 
     @property
     def actor(self) -> str:
@@ -179,4 +180,10 @@ class TokenVerifier:
         role = claims.get("role")
         if role not in ROLES or not isinstance(claims.get("email"), str):
             raise Unauthenticated("invalid token")
-        return Principal(user_id=str(claims["sub"]), email=claims["email"], role=role)
+        name = claims.get("name")
+        return Principal(
+            user_id=str(claims["sub"]),
+            email=claims["email"],
+            role=role,
+            name=name if isinstance(name, str) else "",
+        )
