@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shlex
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -68,9 +71,9 @@ def axe_source() -> str:
 
 @pytest.fixture(scope="session")
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalLab]:
-    lab = make_lab(
-        tmp_path_factory.mktemp("web-run") / ".eventctl" / "local", services=ALL_SERVICES
-    )
+    root = tmp_path_factory.mktemp("web-run")
+    lab = make_lab(root / ".eventctl" / "local", services=ALL_SERVICES)
+    lab.options = replace(lab.options, python=str(this_checkout_python(root)))
     try:
         lab.up()
         yield lab
@@ -79,6 +82,18 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalLab]:
             lab.down()
         finally:
             kill_all(lab.leftovers())
+
+
+def this_checkout_python(folder: Path) -> Path:
+    """A python that imports this checkout's services and gateway: the run's processes start
+    in their data directory, where an installed eventctl elsewhere would win otherwise."""
+    wrapper = folder / "python"
+    wrapper.write_text(
+        f"#!/bin/sh\nPYTHONPATH={shlex.quote(str(REPO_ROOT))} "
+        f'exec {shlex.quote(sys.executable)} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    return wrapper
 
 
 @dataclass

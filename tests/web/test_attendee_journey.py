@@ -55,8 +55,7 @@ def test_an_attendee_signs_up_finds_books_cancels_and_reads_notifications(
     cards = web.locator(".event-card")
     cards.first.wait_for()
     assert cards.count() == 12
-    summary = web.locator(".summary").inner_text()
-    assert re.search(r"Showing (12 of 14 events|the first 12 events)", summary), summary
+    assert web.locator(".summary").inner_text() == "Showing 12 of 14 events"
     web.check("event-list")
     web.get_by_role("button", name="Show more events").click()
     web.locator(".event-card", has_text=f"{tag} Winter Ball").wait_for()
@@ -90,7 +89,7 @@ def test_an_attendee_signs_up_finds_books_cancels_and_reads_notifications(
     web.get_by_role("heading", level=1, name=concert["title"]).wait_for()
     page_text = web.locator("main").inner_text()
     assert "Main Hall" in page_text
-    assert concert.get("organizer_name", "Event Planner organizer") in page_text
+    assert "Kwame Mensah" in page_text  # the organizer's name, never their e-mail
     assert "Doors open an hour before." in page_text
     assert web.get_by_test_id("seats-left").inner_text() == "5 seats of 5"
     assert "€25.00 per seat" in page_text
@@ -161,7 +160,7 @@ def test_an_attendee_signs_up_finds_books_cancels_and_reads_notifications(
     paid.get_by_role("button", name="Cancel booking").click()
     paid.get_by_role("button", name="Yes, cancel booking").click()
     paid.locator(".status", has_text="Cancelled").wait_for()
-    assert "Refunded €50.00" in paid.inner_text()
+    assert re.search(r"Refunded €50.00|Refund of €50.00 on its way", paid.inner_text())
     assert "€50.00 is refunded to your card" in web.locator(".notice").inner_text()
 
     # Notifications: the unread count in the header, the list newest first.

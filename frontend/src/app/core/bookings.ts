@@ -1,6 +1,7 @@
 import { Injectable, inject } from '@angular/core';
 
 import { Api } from './api';
+import { money } from './format';
 import { Booking, BookingStatus, EventItem } from './models';
 
 /** A booking's status in words. */
@@ -31,7 +32,7 @@ export class BookingViews {
 
   async one(id: string): Promise<BookingView> {
     const booking = await this.api.get<Booking>(`/api/bookings/${encodeURIComponent(id)}`);
-    return (await this.enrich([booking]))[0];
+    return (await this.enrich([booking], true))[0];
   }
 
   async cancel(booking: BookingView): Promise<BookingView> {
@@ -39,8 +40,10 @@ export class BookingViews {
     return { ...booking, ...updated };
   }
 
-  private async enrich(bookings: Booking[]): Promise<BookingView[]> {
+  private async enrich(bookings: Booking[], withVenue = false): Promise<BookingView[]> {
     const missing = [...new Set(bookings.filter((b) => !b.event_title || !b.event_starts_at).map((b) => b.event_id))];
+    // The booking names its event's title and start; its venue comes from the event itself.
+    if (withVenue) missing.push(...new Set(bookings.map((b) => b.event_id).filter((id) => !missing.includes(id))));
     const events = new Map<string, EventItem | null>();
     await Promise.all(
       missing.map(async (id) => {
@@ -57,16 +60,29 @@ export class BookingViews {
         ...b,
         title: b.event_title ?? event?.title ?? 'An event that is no longer listed',
         startsAt: b.event_starts_at ?? event?.starts_at ?? null,
-        venue: b.event_venue ?? event?.venue ?? null,
+        venue: event?.venue ?? null,
         eventCancelled: event?.status === 'cancelled',
       };
     });
   }
 }
 
-/** The amount given back for a cancelled booking, when there is one. */
+/** The amount given back for a cancelled booking, when something was charged. */
 export function refundCents(booking: Booking): number | null {
-  if (booking.refund_cents !== undefined && booking.refund_cents !== null) return booking.refund_cents;
-  if (booking.status === 'cancelled' && booking.amount_cents) return booking.amount_cents;
-  return null;
+  return booking.refund?.amount_cents ? booking.refund.amount_cents : null;
+}
+
+/** "Refunded €50.00", or "Refund of €50.00 on its way" while the payment service works on it. */
+export function refundWords(booking: Booking): string | null {
+  const refund = booking.refund;
+  if (!refund?.amount_cents) return null;
+  const amount = money(refund.amount_cents, refund.currency ?? booking.currency);
+  return refund.status === 'refunded' ? `Refunded ${amount}` : `Refund of ${amount} on its way`;
+}
+
+/** Why a booking is cancelled, when it was not the user's own doing. */
+export function cancelWords(booking: Booking): string | null {
+  return booking.status === 'cancelled' && booking.cancel_reason === 'event_cancelled'
+    ? 'The organizer cancelled this event.'
+    : null;
 }

@@ -43,7 +43,7 @@ function capitalize(text: string): string {
 }
 
 const DECLINE_REASONS: Record<string, string> = {
-  card_declined: 'your bank declined the payment',
+  card_declined: 'the bank refused the payment',
   insufficient_funds: 'the card has insufficient funds',
   expired_card: 'the card has expired',
   incorrect_cvc: 'the security code is wrong',
@@ -55,7 +55,7 @@ export function declineReason(error: ApiError): string {
   const reason = typeof body['failure_reason'] === 'string' ? body['failure_reason'] : null;
   if (reason && DECLINE_REASONS[reason]) return DECLINE_REASONS[reason];
   if (error.detail) return humanize(error.detail).replace(/\.$/, '');
-  return 'your bank declined the payment';
+  return 'the bank refused the payment';
 }
 
 function fieldMessage(field: string, message: string): string {

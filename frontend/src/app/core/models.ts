@@ -63,11 +63,16 @@ export interface Booking {
   updated_at: string;
   event_title?: string | null;
   event_starts_at?: string | null;
-  event_ends_at?: string | null;
-  event_venue?: string | null;
-  refund_cents?: number | null;
-  refunded_at?: string | null;
   failure_reason?: string | null;
+  cancel_reason?: 'user' | 'event_cancelled' | null;
+  refund?: Refund | null;
+}
+
+export interface Refund {
+  amount_cents: number;
+  currency: string | null;
+  /** pending until the payment service has returned the money */
+  status: 'pending' | 'refunded';
 }
 
 export interface AppNotification {
@@ -76,6 +81,6 @@ export interface AppNotification {
   subject: string;
   channel: string;
   sent_at: string;
-  read?: boolean;
-  read_at?: string | null;
+  /** when the user marked it read; null: unread */
+  read_at: string | null;
 }

@@ -1,7 +1,7 @@
 import { Component, effect, inject, input, signal } from '@angular/core';
 import { RouterLink } from '@angular/router';
 
-import { BookingView, BookingViews, STATUS_WORDS, refundCents } from '../core/bookings';
+import { BookingView, BookingViews, STATUS_WORDS, cancelWords, refundWords } from '../core/bookings';
 import { dateTime, money, plural } from '../core/format';
 import { describeError } from '../core/messages';
 
@@ -27,8 +27,11 @@ import { describeError } from '../core/messages';
           <div><dt>Seats</dt><dd>{{ seats(b.seats) }}</dd></div>
           <div><dt>Total</dt><dd>{{ amount(b) }}</dd></div>
           <div><dt>Status</dt><dd class="status status-{{ b.status }}">{{ words[b.status] }}</dd></div>
-          @if (refund(b) !== null) {
-            <div><dt>Refund</dt><dd>{{ refundText(b) }}</dd></div>
+          @if (refundText(b); as text) {
+            <div><dt>Refund</dt><dd>{{ text }}</dd></div>
+          }
+          @if (cancelledBy(b); as text) {
+            <div><dt>Why cancelled</dt><dd>{{ text }}</dd></div>
           }
           <div><dt>Reference</dt><dd><code>{{ b.id }}</code></dd></div>
         </dl>
@@ -67,12 +70,12 @@ export class BookingConfirmation {
     return b.amount_cents ? money(b.amount_cents, b.currency) : 'Free';
   }
 
-  protected refund(b: BookingView): number | null {
-    return refundCents(b);
+  protected refundText(b: BookingView): string | null {
+    return refundWords(b);
   }
 
-  protected refundText(b: BookingView): string {
-    return `${money(refundCents(b), b.currency)} back to your card`;
+  protected cancelledBy(b: BookingView): string | null {
+    return cancelWords(b);
   }
 
   private async load(id: string): Promise<void> {

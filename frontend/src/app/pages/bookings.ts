@@ -2,7 +2,7 @@ import { Component, computed, inject, signal } from '@angular/core';
 import { NgTemplateOutlet } from '@angular/common';
 import { RouterLink } from '@angular/router';
 
-import { BookingView, BookingViews, STATUS_WORDS, refundCents } from '../core/bookings';
+import { BookingView, BookingViews, STATUS_WORDS, cancelWords, refundCents, refundWords } from '../core/bookings';
 import { dateTime, money, plural } from '../core/format';
 import { describeError } from '../core/messages';
 import { Notice } from '../core/notice';
@@ -56,8 +56,11 @@ import { Notice } from '../core/notice';
           {{ seats(b.seats) }} · {{ amount(b) }} ·
           <span class="status status-{{ b.status }}">{{ statusOf(b) }}</span>
         </p>
-        @if (refund(b) !== null) {
-          <p class="refund">Refunded {{ refundAmount(b) }}</p>
+        @if (refundText(b); as text) {
+          <p class="refund">{{ text }}</p>
+        }
+        @if (cancelledBy(b); as text) {
+          <p class="meta">{{ text }}</p>
         }
         @if (b.status === 'payment_failed') {
           <p class="meta">The card was declined, so nothing was charged.</p>
@@ -120,13 +123,12 @@ export class Bookings {
     return b.amount_cents ? money(b.amount_cents, b.currency) : 'Free';
   }
 
-  protected refund(b: BookingView): number | null {
-    const cents = refundCents(b);
-    return cents ? cents : null;
+  protected refundText(b: BookingView): string | null {
+    return refundWords(b);
   }
 
-  protected refundAmount(b: BookingView): string {
-    return money(refundCents(b), b.currency);
+  protected cancelledBy(b: BookingView): string | null {
+    return cancelWords(b);
   }
 
   protected ask(b: BookingView): void {

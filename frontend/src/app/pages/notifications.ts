@@ -60,9 +60,9 @@ export class Notifications {
   private async load(): Promise<void> {
     try {
       const items = await this.inbox.load();
-      this.unread.set(new Set(items.filter((n) => this.inbox.isUnread(n)).map((n) => n.id)));
+      this.unread.set(new Set(items.filter((n) => n.read_at === null).map((n) => n.id)));
       this.items.set(items);
-      await this.inbox.markAllRead();
+      if (this.unread().size > 0) await this.inbox.markAllRead().catch(() => undefined);
     } catch (error) {
       this.error.set(describeError(error));
     } finally {
