@@ -10,12 +10,21 @@ from pydantic import ValidationError
 from platform_model.catalog import ALARMS, DATABASES, QUEUES, SECRETS, SERVICES, TOPICS
 from platform_model.environments import PROFILES
 from platform_model.errors import ModelError
-from platform_model.model import EnvironmentProfile, LocalRuntime, Platform, Service
+from platform_model.model import (
+    AwsProfile,
+    EnvironmentProfile,
+    LocalProfile,
+    LocalRuntime,
+    Platform,
+    Service,
+)
 from platform_model.names import Names
 
 __all__ = [
+    "AwsProfile",
     "EnvironmentProfile",
     "InvalidSetting",
+    "LocalProfile",
     "Names",
     "Platform",
     "Service",
@@ -93,12 +102,12 @@ def _apply(profile: EnvironmentProfile, override: Mapping[str, Any]) -> Environm
             )
     merged = _deep_merge(profile.model_dump(), override)
     try:
-        result = EnvironmentProfile.model_validate(merged)
+        result = type(profile).model_validate(merged)
     except ValidationError as exc:
         error = exc.errors()[0]
         key = ".".join(["environments", profile.name, *map(str, error["loc"])])
         raise InvalidSetting(key, _message(error)) from None
-    if result.local is not None:
+    if isinstance(result, LocalProfile):
         _check_local_ports(profile.name, result.local)
     return result
 

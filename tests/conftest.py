@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import artifacts
+from tests.helpers.net import REPO_ROOT, free_port, wait_for_port
+
+__all__ = ["REPO_ROOT", "free_port", "wait_for_port"]
 
 #: Set by .ci/run: the CI machine has every component (terraform, moto, PostgreSQL, Redis,
 #: chromium, checkov), so a test that skips there hides a broken install; it fails instead.
@@ -30,32 +32,37 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.longrepr = (
             f"skipped where {NO_SKIP_VARIABLE} is set (CI has every component): {reason}"
         )
+    artifacts.record(item, report)
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    artifacts.finish(session.config)
 
 
-def wait_for_port(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+@pytest.fixture
+def component_logs(request: pytest.FixtureRequest) -> Iterator[Path]:
+    """A directory for the logs of what this test runs (see tests/helpers/artifacts.py);
+    removed when the test passes, named in its report when it fails."""
+    directory = artifacts.fresh_directory(request.node)
+    yield directory
+    if not artifacts.has_failed(request.node) and not artifacts.keep_everything():
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 class MotoServer:
     """A moto server process on a loopback port; `reset()` empties it between tests."""
 
-    def __init__(self, port: int, process: subprocess.Popen[bytes]) -> None:
+    def __init__(self, port: int, process: subprocess.Popen[bytes], log_path: Path) -> None:
         self.port = port
         self.process = process
+        self.log_path = log_path
         self.endpoint_url = f"http://127.0.0.1:{port}"
+
+    def mark(self, text: str) -> None:
+        """A line in the server's log (appended, as the server writes), to find a test's part."""
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+        with self.log_path.open("a", encoding="utf-8") as log:
+            log.write(f"===== {stamp} UTC {text} =====\n")
 
     def reset(self) -> None:
         import urllib.request
@@ -89,32 +96,40 @@ class MotoServer:
 
 
 @pytest.fixture(scope="session")
-def moto_server_session() -> Iterator[MotoServer]:
+def moto_server_session(request: pytest.FixtureRequest) -> Iterator[MotoServer]:
+    """One moto server for the run; its output (one line per request) goes to `moto.log` in
+    the run's artifacts directory, with a line marking where each test begins."""
     executable = shutil.which("moto_server", path=str(Path(sys.executable).parent)) or shutil.which(
         "moto_server"
     )
     if executable is None:
         pytest.skip("moto_server is not installed (pip install 'moto[server]')")
     port = free_port()
-    process = subprocess.Popen(
-        [executable, "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log_path = artifacts.run_dir(request.config) / "moto.log"
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [executable, "-H", "127.0.0.1", "-p", str(port)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         wait_for_port(port)
-        yield MotoServer(port, process)
+        yield MotoServer(port, process, log_path)
     finally:
         process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait(timeout=10)
 
 
 @pytest.fixture
-def moto_server(moto_server_session: MotoServer) -> MotoServer:
+def moto_server(moto_server_session: MotoServer, request: pytest.FixtureRequest) -> MotoServer:
     """The session's moto server, emptied before the test."""
+    moto_server_session.mark(f"{request.node.nodeid} starts")
+    artifacts.keep_log(request.node, moto_server_session.log_path)
     moto_server_session.reset()
     return moto_server_session
 
@@ -153,7 +168,8 @@ class CliResult:
 def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """Run `eventctl ARGS` in-process, in an empty working directory, NO_COLOR and 80 columns.
 
-    `env` adds variables for this run only (EVENTCTL_*, AWS_*).
+    `env` adds variables for this run only (EVENTCTL_*, AWS_*). `CI` is cleared (the CI
+    run sets it, and with it eventctl never prompts): a test that wants CI behaviour sets it.
     """
     from typer.testing import CliRunner
 
@@ -162,7 +178,7 @@ def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no
     monkeypatch.chdir(tmp_path)
 
     def run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> CliResult:
-        environ = {"NO_COLOR": "1", "COLUMNS": "80", "TERM": "dumb", **(env or {})}
+        environ = {"NO_COLOR": "1", "COLUMNS": "80", "TERM": "dumb", "CI": "", **(env or {})}
         runner = CliRunner()
         result = runner.invoke(app, list(args), env=environ, input=input, prog_name="eventctl")
         if result.exception is not None and not isinstance(result.exception, SystemExit):

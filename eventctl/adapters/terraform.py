@@ -365,6 +365,25 @@ class Terraform:
             raise TerraformError("terraform show -json did not print a plan object")
         return data
 
+    def show_plan_text(self, plan_file: Path) -> str:
+        """`terraform show PLAN`: the plan as terraform prints it (sensitive values masked)."""
+        result = self._run(["show", "-no-color", str(plan_file)])
+        if result.returncode != 0:
+            raise self._failure("terraform show", result)
+        return result.stdout
+
+    def state_pull(self) -> dict[str, Any]:
+        """`terraform state pull`: the current state ({} when there is none yet)."""
+        result = self._run(["state", "pull"])
+        if result.returncode != 0:
+            raise self._failure("terraform state pull", result)
+        if not result.stdout.strip():
+            return {}
+        data = parse_json_document(result.stdout)
+        if not isinstance(data, dict):
+            raise TerraformError("terraform state pull did not print a state object")
+        return data
+
     def apply(
         self,
         plan_file: Path,

@@ -12,9 +12,6 @@ from typer.core import TyperGroup
 
 from eventctl import __version__
 from eventctl.cli import cost, deploy, env, logs, status
-
-# Imported for their side effect: they add commands (render, plan, up, ...) to the `env` app.
-from eventctl.cli import env_lifecycle, env_render  # noqa: F401  # isort: skip
 from eventctl.cli._app import App
 from eventctl.errors import EventctlError
 
@@ -103,7 +100,9 @@ def _print_error(exc: EventctlError) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    console = Console(stderr=True, soft_wrap=True)
+    from eventctl.cli._app import in_ci
+
+    console = Console(stderr=True, soft_wrap=True, no_color=in_ci(os.environ) or None)
     console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
     if exc.hint:
         console.print(f"[yellow]hint:[/] {escape(exc.hint)}", highlight=False)

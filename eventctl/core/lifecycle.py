@@ -25,6 +25,7 @@ from eventctl.adapters.terraform import (
     Terraform,
     TerraformError,
 )
+from eventctl.core import plan_file as plan_files
 from eventctl.core.plan_summary import Loss, PlanSummary, destroy_losses, summarize_plan
 from eventctl.core.plan_summary import with_contents as _with_contents
 from eventctl.core.state_backend import Locking, StateBackend
@@ -152,7 +153,30 @@ def plan(
         raise _interrupted(workspace, "plan", "nothing was applied") from None
     # A plan file holds every planned value, secrets included: keep it private.
     os.chmod(target, 0o600)
+    plan_files.stamp(target, environment=workspace.env, state=state_object(workspace))
     return read_plan(workspace, target, destroy=destroy, has_changes=has_changes)
+
+
+def state_object(workspace: Workspace) -> str:
+    """'bucket/key' of the environment's state: what a saved plan belongs to."""
+    settings = workspace.backend.settings
+    return f"{settings.bucket}/{settings.key}"
+
+
+def saved_plan(workspace: Workspace, path: Path) -> PlanResult:
+    """A plan saved by `plan`, checked to belong to this environment and its current state."""
+    if not path.is_file():
+        raise EventctlError(
+            f"plan file {path} does not exist",
+            hint=f"make one: eventctl env plan {workspace.env} --out FILE",
+        )
+    plan_files.check_plan(
+        path,
+        environment=workspace.env,
+        state=state_object(workspace),
+        current=workspace.terraform.state_pull(),
+    )
+    return read_plan(workspace, path)
 
 
 def read_plan(

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import heapq
 import queue
-import re
 import threading
 import time
 from bisect import bisect_right
@@ -40,6 +39,7 @@ from typing import Any, Literal, NamedTuple, Protocol
 
 from eventctl.adapters.aws._calls import ThrottledError, next_poll_interval
 from eventctl.adapters.aws.logs import LogGroupNotFound, RawEvent
+from eventctl.core.durations import is_duration, parse_duration
 from eventctl.errors import EventctlError
 from platform_model import Platform
 
@@ -136,17 +136,13 @@ def log_sources(platform: Platform, env: str, services: Sequence[str]) -> list[L
     return [LogSource(label=s.name, group=names.log_group(s)) for s in unique]
 
 
-_RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)\s*$", re.IGNORECASE)
-_UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
 def parse_time(text: str, now: float) -> int:
-    """Milliseconds since the epoch for '10m', '2h', '1d', '90s', '1w' (before `now`) or an
-    ISO-8601 time ('2024-05-01T12:00:00Z'; without a zone it is taken as UTC)."""
-    match = _RELATIVE.match(text)
-    if match:
-        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
-        return int((now - seconds) * 1000)
+    """Milliseconds since the epoch for a duration before `now` ('10m', '2h', '1d', '90s',
+    '1w', '1h30m': see `core.durations`) or an ISO-8601 time ('2024-05-01T12:00:00Z';
+    without a zone it is taken as UTC)."""
+    # A bare number is not taken as seconds here: '20240501' is an ISO-8601 date.
+    if is_duration(text) and any(char.isalpha() for char in text):
+        return int((now - parse_duration(text, zero_ok=True)) * 1000)
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:

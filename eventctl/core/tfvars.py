@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventctl.errors import EventctlError
-from platform_model import EnvironmentProfile, Platform
+from platform_model import AwsProfile, Platform
 from platform_model.catalog import JWT_SIGNING_KEY_SECRET
 
 # The tightest AWS limit on each kind of name the Terraform sets.
@@ -58,7 +58,6 @@ def terraform_variables(platform: Platform, env: str) -> dict[str, Any]:
     """The root module's input values for AWS environment `env` (JSON-serialisable)."""
     profile = _aws_profile(platform, env)
     names = platform.names(env)
-    assert profile.network and profile.rds and profile.docdb and profile.redis
     variables: dict[str, Any] = {
         "project": platform.project,
         "domain": platform.domain,
@@ -152,9 +151,9 @@ def terraform_variables(platform: Platform, env: str) -> dict[str, Any]:
     return variables
 
 
-def _aws_profile(platform: Platform, env: str) -> EnvironmentProfile:
+def _aws_profile(platform: Platform, env: str) -> AwsProfile:
     profile = platform.environment(env)
-    if profile.kind != "aws":
+    if not isinstance(profile, AwsProfile):
         raise EventctlError(
             f"environment {env!r} runs on this machine without Terraform; there is nothing "
             "to render",
@@ -169,7 +168,7 @@ def _zone_names(region: str, count: int) -> list[str]:
     return [f"{region}{letter}" for letter in "abcdef"[:count]]
 
 
-def _services(platform: Platform, profile: EnvironmentProfile) -> dict[str, Any]:
+def _services(platform: Platform, profile: AwsProfile) -> dict[str, Any]:
     names = platform.names(profile.name)
     result: dict[str, Any] = {}
     for priority, service in enumerate(platform.services, start=1):
@@ -201,7 +200,7 @@ def _services(platform: Platform, profile: EnvironmentProfile) -> dict[str, Any]
     return result
 
 
-def _alarms(platform: Platform, profile: EnvironmentProfile) -> dict[str, Any]:
+def _alarms(platform: Platform, profile: AwsProfile) -> dict[str, Any]:
     """Every alarm instance: one per service, database or cache node, or one for the ALB."""
     names = platform.names(profile.name)
     targets = platform.alarm_targets(profile)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from eventctl.core.logs import format_timestamp
-from tests.core.test_logs_tail import put
+from tests.helpers.logs import put
 
 NOW_MS = int(time.time() * 1000)
 AUTH = "/ecs/event-planner/dev/auth-service"

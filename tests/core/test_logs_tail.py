@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,22 +23,12 @@ from eventctl.core.logs import (
 )
 from eventctl.errors import EventctlError
 from tests.fakes.clock import ScriptedTime, StopFollowing
+from tests.helpers.logs import put
 
 NOW = float(int(time.time()))  # whole seconds, so offsets below are exact
 BASE = int(NOW * 1000)
 AUTH = LogSource("auth", "/ecs/event-planner/dev/auth-service")
 BOOKING = LogSource("booking", "/ecs/event-planner/dev/booking-service")
-
-
-def put(client: Any, group: str, stream: str, events: Iterable[tuple[int, str]]) -> None:
-    """Write (timestamp, message) events, creating the group and stream when needed."""
-    if not client.describe_log_groups(logGroupNamePrefix=group)["logGroups"]:
-        client.create_log_group(logGroupName=group)
-    streams = client.describe_log_streams(logGroupName=group, logStreamNamePrefix=stream)
-    if not streams["logStreams"]:
-        client.create_log_stream(logGroupName=group, logStreamName=stream)
-    batch = [{"timestamp": ts, "message": message} for ts, message in events]
-    client.put_log_events(logGroupName=group, logStreamName=stream, logEvents=batch)
 
 
 def collect(items: Iterator[TailItem]) -> list[TailItem]:

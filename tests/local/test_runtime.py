@@ -23,7 +23,7 @@ from eventctl.errors import EventctlError
 from platform_model import build_platform
 from platform_model.catalog import SERVICES as MODEL_SERVICES
 from platform_model.model import Platform, Service
-from tests.local.conftest import SERVICES, LocalLab, make_lab, processes_in
+from tests.helpers.local_lab import SERVICES, LocalLab, make_lab, processes_in
 
 PASSWORD = "correct horse battery"
 

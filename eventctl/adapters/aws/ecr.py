@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from eventctl.adapters.aws._calls import AwsError, Backoff, call
-from eventctl.adapters.aws.clients import aws_call, client_error, error_code
 
 
 class RepositoryNotFound(AwsError):
@@ -29,23 +28,24 @@ class Ecr:
 
     def image_count(self, repository: str, *, limit: int = 1000) -> int | None:
         """How many images `repository` holds (counting stops at `limit`); None if absent."""
-        ClientError = client_error()
 
-        count = 0
-        with aws_call(f"list the images of ECR repository {repository}"):
+        def count_images() -> int:
+            count = 0
             pages = self.client.get_paginator("list_images").paginate(
                 repositoryName=repository, PaginationConfig={"PageSize": 100}
             )
-            try:
-                for page in pages:
-                    count += len(page.get("imageIds", []))
-                    if count >= limit:
-                        return limit
-            except ClientError as exc:
-                if error_code(exc) == "RepositoryNotFoundException":
-                    return None
-                raise
-        return count
+            for page in pages:
+                count += len(page.get("imageIds", []))
+                if count >= limit:
+                    return limit
+            return count
+
+        try:
+            return call(f"ListImages {repository}", count_images, self.backoff)
+        except AwsError as exc:
+            if exc.code == "RepositoryNotFoundException":
+                return None
+            raise
 
     def repository_uri(self, repository: str) -> str:
         """'<account>.dkr.ecr.<region>.amazonaws.com/<repository>'; RepositoryNotFound if absent."""

@@ -9,7 +9,6 @@ import typer
 
 from eventctl.cli._app import get_app
 from eventctl.cli._options import EnvArgument, JsonOption
-from eventctl.cli.env import app
 
 OutOption = Annotated[
     Path | None,
@@ -23,7 +22,6 @@ OutOption = Annotated[
 ]
 
 
-@app.command("render")
 def render(
     ctx: typer.Context, env: EnvArgument, out: OutOption = None, json_output: JsonOption = False
 ) -> None:

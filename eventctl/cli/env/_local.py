@@ -1,7 +1,6 @@
-"""The local environment's commands: `env up` / `env down` with no ENV or `local`, `env ps`.
+"""The local environment's side of `env up` / `env down` (no ENV, or `local`) and `env ps`.
 
-`env_lifecycle` hands its local branch to `up_local` / `down_local`; `env ps` is registered
-on the env app here.
+`up` and `down` hand their local branch to `up_local` / `down_local`.
 """
 
 from __future__ import annotations
@@ -10,9 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from eventctl.cli._app import App, get_app
-from eventctl.cli._options import JsonOption
-from eventctl.cli.env import app
+from eventctl.cli._app import App
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -84,7 +81,7 @@ def up_local(cli: App, env: str, services: list[str] | None, *, json_output: boo
     if json_output:
         cli.print_json(result.to_dict())
         return
-    _render_status(cli, result.status)
+    render_status(cli, result.status)
     cli.out.print(f"\nOpen {result.status.gateway_url}", highlight=False, soft_wrap=True)
     cli.out.print(
         f"Logs: eventctl logs tail --env {env} -f    Stop: eventctl env down {env}",
@@ -136,37 +133,7 @@ def down_local(cli: App, env: str, *, json_output: bool) -> None:
         )
 
 
-@app.command("ps")
-def ps(
-    ctx: typer.Context,
-    env: LocalEnvArgument = "local",
-    json_output: JsonOption = False,
-) -> None:
-    """Show the local environment's processes: PID, port, status, health checked now.
-
-    Exit code 0 when everything runs and answers, 1 otherwise (for scripts).
-
-    For an AWS environment use `eventctl status --env dev`.
-
-    Example:
-
-        eventctl env ps --json
-    """
-    from eventctl.core import local
-
-    cli = get_app(ctx)
-    found = local.status(cli.platform, local_options(cli, env))
-    if json_output:
-        cli.print_json(found.to_dict() if found else {"env": env, "running": False})
-    elif found is None:
-        cli.out.print(f"the {env} environment is not running", highlight=False, soft_wrap=True)
-    else:
-        _render_status(cli, found)
-    if found is None or not found.healthy:
-        raise typer.Exit(1)
-
-
-def _render_status(cli: App, status: RuntimeStatus) -> None:
+def render_status(cli: App, status: RuntimeStatus) -> None:
     from rich.table import Table
 
     table = Table("component", "pid", "port", "status", "health", "restarts", box=None)
