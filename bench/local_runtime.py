@@ -44,6 +44,16 @@ def free_ports(count: int) -> list[int]:
     return list(ports)
 
 
+def checkout_python(folder: Path) -> str:
+    """A python whose imports come from this checkout first: the run's processes start in
+    their data directory, where an eventctl installed from elsewhere would win otherwise."""
+    folder.mkdir(parents=True, exist_ok=True)
+    wrapper = folder / "python"
+    wrapper.write_text(f'#!/bin/sh\nPYTHONPATH="{REPO}" exec "{sys.executable}" "$@"\n')
+    wrapper.chmod(0o755)
+    return str(wrapper)
+
+
 def options(data_dir: Path) -> Any:
     from eventctl.core.local import LocalOptions
     from eventctl.paths import frontend_dir
@@ -56,6 +66,7 @@ def options(data_dir: Path) -> Any:
         frontend_dir=frontend_dir(),
         environ={k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
         service_environ={"event": {"LIST_CACHE_SECONDS": "10"}},
+        python=checkout_python(data_dir.parent),
     )
 
 
