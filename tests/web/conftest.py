@@ -170,6 +170,7 @@ def web(
     page = context.new_page()
     page.set_default_timeout(15_000)
     wrapped = WebPage(page, axe_source, request.node.name)
+    shutil.rmtree(ARTIFACTS / request.node.name, ignore_errors=True)  # this run's pictures only
     page.on("console", wrapped.on_console)
     page.on("pageerror", lambda error: wrapped.problems.append(f"page error: {error}"))
     try:
