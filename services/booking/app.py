@@ -29,7 +29,12 @@ from services.kit.http import ApiError, ApiRoute, Operation, json_response, read
 from services.kit.security import require_user
 
 TAGS = ("bookings",)
-STATUS_CODES = {"confirmed": 201, "payment_failed": 402, "cancelled": 409, "pending": 202}
+STATUS_CODES = {"confirmed": 201, "pending": 202}
+DECLINES = {
+    "card_declined": "Your card was declined by its bank.",
+    "insufficient_funds": "Your card was declined: there are not enough funds on it.",
+}
+NOTHING_TAKEN = "No money was taken and your seats were released."
 _KEY = re.compile(IDEMPOTENCY_KEY)
 
 
@@ -45,7 +50,12 @@ def _max_body(request: Request) -> int:
 def _idempotency_key(request: Request) -> str | None:
     key = request.headers.get("idempotency-key")
     if key is not None and not _KEY.fullmatch(key):
-        raise ApiError(422, "Idempotency-Key must be 1-255 visible ASCII characters")
+        raise ApiError(
+            422,
+            "The Idempotency-Key header must be 1 to 255 visible ASCII characters.",
+            "invalid",
+            field="Idempotency-Key",
+        )
     return key
 
 
@@ -56,7 +66,25 @@ async def create_booking(request: Request) -> Response:
     body = await read_json(request, BookingIn, _max_body(request))
     booking = await _service(request).book(principal, body, key)
     note_audit(resource=f"booking:{booking.id}")
+    if booking.status not in STATUS_CODES:
+        raise _refusal(booking)
     return json_response(booking, STATUS_CODES[booking.status])
+
+
+def _refusal(booking: BookingOut) -> ApiError:
+    """A booking that ended without seats, as an error body with the booking attached."""
+    attached = booking.model_dump(mode="json")
+    if booking.status == "payment_failed":
+        reason = booking.failure_reason or ""
+        detail = DECLINES.get(reason, "The payment did not go through.")
+        return ApiError(402, f"{detail} {NOTHING_TAKEN}", "card_declined", booking=attached)
+    return ApiError(
+        409,
+        "This booking was cancelled while it was being made (the event may have been "
+        "cancelled); any payment is refunded.",
+        "booking_cancelled",
+        booking=attached,
+    )
 
 
 async def list_bookings(request: Request) -> Response:
@@ -88,13 +116,15 @@ ROUTES = [
         operation=Operation(
             "Book seats: reserve, charge, confirm. Optional Idempotency-Key header: the same "
             "key and body return the same booking and never charge twice (another body: 422). "
-            "201 confirmed; 402 payment_failed (card declined, seats released); 409 not enough "
-            "seats; 404 unknown or cancelled event; 503 a service is down (no seats held, or "
+            "201 confirmed; 402 card declined (code card_declined, the payment_failed "
+            "booking under booking; seats released); 409 not enough seats (not_enough_seats) "
+            "or cancelled meanwhile (booking_cancelled, booking attached); 404 unknown or "
+            "cancelled event; 503 a service is down (no seats held, or "
             "the booking is settled automatically)",
             {
                 201: BookingOut,
                 401: None,
-                402: BookingOut,
+                402: None,
                 404: None,
                 409: None,
                 422: None,

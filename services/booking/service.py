@@ -205,7 +205,10 @@ class BookingService:
 
     async def _replay(self, row: Row, wanted: str, request: BookingIn) -> BookingOut:
         if row.fingerprint != wanted:
-            raise Invalid("this Idempotency-Key was already used for a different booking")
+            raise Invalid(
+                "This Idempotency-Key was already used for a different booking.",
+                code="idempotency_key_reused",
+            )
         if row.status == "pending":  # every step is idempotent: carry on where it stopped
             return await self._complete(row, request)
         return _out(row)
@@ -263,7 +266,9 @@ class BookingService:
             return None
         await self._discard(row.id)
         if response.status_code == 409:
-            raise Conflict(response.json().get("detail", "not enough seats"))
+            raise Conflict(
+                response.json().get("detail", "Not enough seats left."), code="not_enough_seats"
+            )
         if response.status_code in (404, 410):
             raise NotFound("event not found")
         raise RuntimeError(f"the event service refused a reservation: {response.status_code}")

@@ -11,9 +11,13 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     computed_field,
+    field_validator,
     model_validator,
 )
+
+from services.kit.validation import label
 
 Status = Literal["published", "cancelled"]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -40,11 +44,13 @@ class EventIn(Strict):
     price_cents: Price
     currency: Currency
 
-    @model_validator(mode="after")
-    def _ends_after_start(self) -> EventIn:
-        if self.ends_at <= self.starts_at:
-            raise ValueError("ends_at must be after starts_at")
-        return self
+    @field_validator("ends_at")
+    @classmethod
+    def _ends_after_start(cls, ends_at: dt.datetime, info: ValidationInfo) -> dt.datetime:
+        starts_at = info.data.get("starts_at")
+        if starts_at is not None and ends_at <= starts_at:
+            raise ValueError("the end time must be after the start time")
+        return ends_at
 
 
 class EventPatch(Strict):
@@ -63,7 +69,7 @@ class EventPatch(Strict):
             raise ValueError("give at least one field to change")
         for name in self.model_fields_set:
             if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
+                raise ValueError(f"{label(name)} cannot be removed")
         return self
 
 

@@ -43,6 +43,8 @@ from services.kit.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from services.kit.outbox import Outbox
 from services.kit.store import MemoryStore, Store
 
+STARTS_IN_PAST = "The start time must be in the future."
+ENDS_BEFORE_START = "The end time must be after the start time."
 GENERATION_KEY = "events:list-generation"
 RESERVATION_RELEASED = "reservation_released"  # the error code of a reservation id tombstoned
 
@@ -102,7 +104,11 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
             raise ValueError
         return when, event_id
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise Invalid("cursor is not one this service issued") from None
+        raise Invalid(
+            "This page link has expired; start again from the first page.",
+            code="bad_cursor",
+            field="cursor",
+        ) from None
 
 
 def _held(reservation_id: str, event_id: str, seats: int, row: Any) -> ReservationOut:
@@ -253,7 +259,7 @@ class EventService:
     ) -> EventOut:
         now = utcnow()
         if data.starts_at <= now:
-            raise Invalid("starts_at must be in the future")
+            raise Invalid(STARTS_IN_PAST, code="starts_in_past", field="starts_at")
         values = {
             **data.model_dump(),
             "id": str(uuid.uuid4()),
@@ -298,9 +304,9 @@ class EventService:
                 )
             merged = current.model_copy(update=changes)
             if "starts_at" in changes and merged.starts_at <= now:
-                raise Invalid("starts_at must be in the future")
+                raise Invalid(STARTS_IN_PAST, code="starts_in_past", field="starts_at")
             if merged.ends_at <= merged.starts_at:
-                raise Invalid("ends_at must be after starts_at")
+                raise Invalid(ENDS_BEFORE_START, code="ends_before_start", field="ends_at")
             values = dict(changes, updated_at=now)
             if "capacity" in changes:
                 sold = current.capacity - current.seats_available
@@ -472,7 +478,10 @@ class EventService:
             raise NotFound("event not found")
         if row.status != "published":
             raise Gone("the event is cancelled")
-        raise Conflict(f"not enough seats: {row.seats_available} left, {seats} asked")
+        raise Conflict(
+            f"Not enough seats left: {row.seats_available} left, {seats} asked.",
+            code="not_enough_seats",
+        )
 
     async def _repeated(
         self, conn: AsyncConnection, event_id: str, reservation_id: str, seats: int

@@ -174,7 +174,9 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             )
         except jwt.ExpiredSignatureError:
-            raise Unauthenticated("token expired") from None
+            raise Unauthenticated(
+                "Your sign-in has expired: refresh it or sign in again.", code="token_expired"
+            ) from None
         except jwt.PyJWTError:
             raise Unauthenticated("invalid token") from None
         role = claims.get("role")
