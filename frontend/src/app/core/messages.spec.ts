@@ -2,7 +2,18 @@ import { ApiError, SESSION_EXPIRED, toError } from './api';
 import { describeError, humanize } from './messages';
 
 describe('describeError', () => {
-  it('explains a declined card with its reason, never the status code', () => {
+  it('explains a declined card in the words of the API, and what to do', () => {
+    const error = toError(402, {
+      detail: 'Your card was declined by its bank. No money was taken and your seats were released.',
+      code: 'card_declined',
+      booking: { status: 'payment_failed', failure_reason: 'card_declined' },
+    });
+    expect(describeError(error, 'booking')).toBe(
+      'Your card was declined by its bank. No money was taken and your seats were released. Try another card.',
+    );
+  });
+
+  it('explains a declined card with its reason when the API gives no sentence', () => {
     const error = toError(402, { status: 'payment_failed', failure_reason: 'card_declined' });
     const text = describeError(error, 'booking');
     expect(text).toContain('Your card was declined: the bank refused the payment.');

@@ -52,7 +52,8 @@ const DECLINE_REASONS: Record<string, string> = {
 /** Why a card was declined, in words. */
 export function declineReason(error: ApiError): string {
   const body = (error.body ?? {}) as Record<string, unknown>;
-  const reason = typeof body['failure_reason'] === 'string' ? body['failure_reason'] : null;
+  const booking = (body['booking'] ?? body) as Record<string, unknown>;
+  const reason = typeof booking['failure_reason'] === 'string' ? booking['failure_reason'] : null;
   if (reason && DECLINE_REASONS[reason]) return DECLINE_REASONS[reason];
   if (error.detail) return humanize(error.detail).replace(/\.$/, '');
   return 'the bank refused the payment';
@@ -95,7 +96,9 @@ export function describeError(error: unknown, activity: Activity = 'load'): stri
         ? 'That email address and password do not match an account. Check them and try again.'
         : 'Please sign in to do that.';
     case 402:
-      return `Your card was declined: ${declineReason(error)}. Nothing was charged and no seats are held for you. Try another card.`;
+      return error.detail
+        ? `${humanize(error.detail)} Try another card.`
+        : `Your card was declined: ${declineReason(error)}. Nothing was charged and no seats are held for you. Try another card.`;
     case 403:
       return activity === 'event'
         ? 'Only the organizer of this event can change it.'
