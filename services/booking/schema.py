@@ -23,7 +23,9 @@ class Strict(BaseModel):
 class BookingIn(Strict):
     event_id: ReferenceId
     seats: int = Field(ge=1, le=10)
-    card_number: CardNumber
+    card_number: CardNumber | None = Field(
+        default=None, description="needed unless the event is free (a free booking is not paid)"
+    )
 
 
 class RefundOut(BaseModel):

@@ -87,8 +87,11 @@ Row = Any
 
 def fingerprint(request: BookingIn) -> str:
     """What makes two requests with one Idempotency-Key 'the same' (no full card number)."""
-    card = request.card_number.get_secret_value()
-    parts = (request.event_id, str(request.seats), last4(request.card_number), str(len(card)))
+    if request.card_number is None:
+        parts: tuple[str, ...] = (request.event_id, str(request.seats), "no card")
+    else:
+        card = request.card_number.get_secret_value()
+        parts = (request.event_id, str(request.seats), last4(request.card_number), str(len(card)))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
@@ -143,6 +146,17 @@ def _message(row: Row, **changes: Any) -> dict[str, Any]:
         "status": fields["status"],
         **({"reason": fields["reason"]} if "reason" in fields else {}),
     }
+
+
+# What a free booking is confirmed with: no payment was asked for, none exists.
+_NO_PAYMENT: dict[str, Any] = {"id": None, "status": "succeeded", "amount_cents": None}
+
+
+def _free(row: Row, hold: dict[str, Any] | None) -> bool:
+    """Whether the booking costs nothing (its hold's price, or the amount it recorded)."""
+    if hold is not None:
+        return int(hold["price_cents"]) * int(row.seats) == 0
+    return bool(row.amount_cents == 0)
 
 
 def _hold_fields(row: Row, hold: dict[str, Any] | None, payment: dict[str, Any]) -> dict[str, Any]:
@@ -242,6 +256,15 @@ class BookingService:
         hold = await self._reserve(row)
         if hold is None:
             return await self._closed_elsewhere(row)
+        if _free(row, hold):  # nothing to pay: the payment service is not involved at all
+            return await self._confirm(row, _NO_PAYMENT, hold)
+        if request.card_number is None:
+            await self._abandon(row)
+            raise Invalid(
+                "This event is not free: give a card number to pay for it.",
+                code="card_required",
+                field="card_number",
+            )
         payment = await self._charge(row, hold, request)
         if payment["status"] == "succeeded":
             return await self._confirm(row, payment, hold)
@@ -275,6 +298,7 @@ class BookingService:
 
     async def _charge(self, row: Row, hold: dict[str, Any], request: BookingIn) -> dict[str, Any]:
         """The payment for this booking (succeeded, declined or voided)."""
+        assert request.card_number is not None  # checked by the caller
         body = {
             "idempotency_key": row.id,
             "booking_id": row.id,
@@ -411,7 +435,9 @@ class BookingService:
             return True
         refund: dict[str, Any] = {}
         try:
-            if row.status == "cancelled":
+            if row.status == "cancelled" and row.amount_cents == 0:
+                refund = {"refund_status": "none", "refund_cents": None}  # never charged
+            elif row.status == "cancelled":
                 payment = await self._refund(row.id)
                 refunded = payment["status"] == "refunded"
                 refund = {
@@ -488,8 +514,11 @@ class BookingService:
     async def _resolve(self, row: Row) -> None:
         """A booking whose request died: its payment's real state decides."""
         try:
-            response = await self.payments.call("POST", f"/internal/payments/charges/{row.id}/void")
             hold = await self._reservation(row)
+            if hold is not None and hold["status"] == "held" and _free(row, hold):
+                await self._confirm(row, _NO_PAYMENT, hold)
+                return
+            response = await self.payments.call("POST", f"/internal/payments/charges/{row.id}/void")
         except Unavailable:
             return  # next round
         payment: dict[str, Any] = response.json()

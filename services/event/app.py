@@ -4,6 +4,9 @@ seat inventory under /internal/events (service credential required; the ALB neve
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -22,8 +25,9 @@ from services.event.schema import (
 from services.event.service import EventService
 from services.event.settings import EventSettings
 from services.event.tables import MIGRATIONS
-from services.kit.app import Kit, Overrides, build_app
+from services.kit.app import Kit, Overrides, Worker, build_app
 from services.kit.audit import note_audit
+from services.kit.background import Loop
 from services.kit.http import ApiRoute, Operation, json_response, read_json, read_query
 from services.kit.security import require_service, require_user
 
@@ -243,11 +247,20 @@ def create_app(
             kit.db, kit.store, kit.outbox, list_cache_seconds=settings.list_cache_seconds
         )
 
+    def workers(kit: Kit, service: EventService) -> Sequence[Worker]:
+        max_age = dt.timedelta(seconds=settings.tombstone_max_age_seconds)
+
+        async def prune() -> bool:  # True: a full batch, so more may be waiting
+            return await service.prune_tombstones(max_age) >= 1_000
+
+        return [Loop("tombstone-pruner", prune, settings.tombstone_prune_interval_seconds)]
+
     return build_app(
         settings,
         routes=ROUTES,
         internal_routes=INTERNAL_ROUTES,
         migrations=MIGRATIONS,
         setup=setup,
+        workers=workers,
         overrides=overrides,
     )

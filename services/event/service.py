@@ -252,6 +252,9 @@ class EventService:
         return _event(row)
 
     async def _invalidate_lists(self) -> None:
+        """Every cached page, on every instance, is stale from now on: they are keyed by the
+        generation this bumps in the shared store (Redis), and the in-process copies by the
+        same key. The event page (GET /{id}) is never cached."""
         await self.store.incr(GENERATION_KEY)
 
     async def create(
@@ -369,6 +372,14 @@ class EventService:
         was released before this reservation arrived (code `reservation_released`), NotFound
         when the event does not exist. Repeating a reservation returns it unchanged.
         """
+        reservation, created = await self._reserve(event_id, reservation_id, seats, caller)
+        if created:
+            await self._invalidate_lists()  # seats left changed: no page may show the old count
+        return reservation, created
+
+    async def _reserve(
+        self, event_id: str, reservation_id: str, seats: int, caller: str
+    ) -> tuple[ReservationOut, bool]:
         now = utcnow()
         if not self.db.is_sqlite:
             return await self._reserve_in_one_statement(
@@ -530,6 +541,27 @@ class EventService:
             starts_at=row.starts_at,
         )
 
+    async def prune_tombstones(self, older_than: dt.timedelta, batch: int = 1_000) -> int:
+        """Delete up to `batch` tombstones (voided ids) older than `older_than`; how many.
+
+        A tombstone only has to outlive the requests that could still carry its id, and
+        those give up within the booking service's call timeout; the age is a wide margin
+        over that (see docs/decisions.md)."""
+        cutoff = utcnow() - older_than
+        old = (
+            sa.select(seat_reservations.c.reservation_id)
+            .where(seat_reservations.c.status == "voided", seat_reservations.c.created_at < cutoff)
+            .limit(batch)
+        )
+        async with self.db.write() as conn:
+            result = await conn.execute(
+                seat_reservations.delete().where(
+                    seat_reservations.c.reservation_id.in_(old.scalar_subquery()),
+                    seat_reservations.c.status == "voided",
+                )
+            )
+        return int(result.rowcount or 0)
+
     async def reservation(self, event_id: str, reservation_id: str) -> ReservationOut:
         async with self.db.read() as conn:
             return await self._existing(conn, event_id, reservation_id)
@@ -571,7 +603,10 @@ class EventService:
                     .where(events.c.id == event_id)
                     .values(seats_available=events.c.seats_available + seats, updated_at=now)
                 )
-            return await self._existing(conn, event_id, reservation_id)
+            released = await self._existing(conn, event_id, reservation_id)
+        if seats is not None:
+            await self._invalidate_lists()
+        return released
 
     @staticmethod
     async def _release_held(

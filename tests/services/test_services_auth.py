@@ -90,10 +90,14 @@ def test_login_failures_look_the_same(auth: TestClient) -> None:
         "/api/auth/login", json={"email": "nobody@example.org", "password": "wrong password"}
     )
     assert wrong_password.status_code == unknown_email.status_code == 401
-    assert wrong_password.json() == unknown_email.json() == {
-        "detail": "The e-mail address or the password is not right.",
-        "code": "invalid_login",
-    }
+    assert (
+        wrong_password.json()
+        == unknown_email.json()
+        == {
+            "detail": "The e-mail address or the password is not right.",
+            "code": "invalid_login",
+        }
+    )
 
 
 def test_login_is_locked_after_five_failures_for_that_email(auth: TestClient) -> None:

@@ -84,7 +84,7 @@ def test_event_input_is_validated(auth: TestClient, events: TestClient) -> None:
 def test_unknown_event_is_404(events: TestClient) -> None:
     response = events.get(f"/api/events/{uuid.uuid4()}")
     assert response.status_code == 404
-    assert response.json() == {"detail": "event not found"}
+    assert response.json() == {"detail": "Event not found.", "code": "not_found"}
 
 
 def test_list_is_soonest_first_with_cursor_pages(auth: TestClient, events: TestClient) -> None:

@@ -163,3 +163,62 @@ def test_every_field_of_an_event_can_be_edited(auth: TestClient, events: TestCli
     assert below.status_code == 409 and below.json()["code"] == "capacity_below_sold"
     stranger = signed_in(auth, "organizer")
     assert _patch(events, stranger, event["id"], title="Mine now").status_code == 403
+
+
+def test_seats_left_in_the_list_follow_every_reservation_and_release(
+    auth: TestClient, events: TestClient
+) -> None:
+    """The list is cached (10 s by default): a seat change must not leave it stale."""
+    organizer = signed_in(auth, "organizer")
+    event = create_event(events, organizer, capacity=10)
+
+    def listed() -> int:
+        [item] = events.get("/api/events").json()["items"]
+        return int(item["seats_available"])
+
+    assert listed() == 10
+    hold(events, event["id"], "booking-1", 3)
+    assert listed() == 7
+    assert events.get(f"/api/events/{event['id']}").json()["seats_available"] == 7
+    release(events, event["id"], "booking-1")
+    assert listed() == 10
+
+
+def test_old_tombstones_are_pruned_and_nothing_else(auth: TestClient, events: TestClient) -> None:
+    from services.event.tables import seat_reservations
+
+    organizer = signed_in(auth, "organizer")
+    event = create_event(events, organizer)
+    release(events, event["id"], "gave-up-old")  # tombstones: released before they arrived
+    release(events, event["id"], "gave-up-new")
+    hold(events, event["id"], "kept-held", 1)
+    hold(events, event["id"], "kept-released", 1)
+    release(events, event["id"], "kept-released")
+    service = events.app.state.service  # type: ignore[attr-defined]
+
+    async def age(reservation_ids: list[str], hours: float) -> None:
+        async with service.db.write() as conn:
+            await conn.execute(
+                sa.update(seat_reservations)
+                .where(seat_reservations.c.reservation_id.in_(reservation_ids))
+                .values(created_at=utcnow() - dt.timedelta(hours=hours))
+            )
+
+    async def prune() -> int:
+        pruned: int = await service.prune_tombstones(dt.timedelta(hours=24))
+        return pruned
+
+    events.portal.call(age, ["gave-up-old", "kept-held", "kept-released"], 25)  # type: ignore[union-attr]
+    assert events.portal.call(prune) == 1  # type: ignore[union-attr]
+    assert events.portal.call(prune) == 0  # type: ignore[union-attr]
+
+    def status(reservation_id: str) -> int:
+        url = f"/internal/events/{event['id']}/reservations/{reservation_id}"
+        return events.get(url, headers=INTERNAL).status_code
+
+    assert [status(r) for r in ("gave-up-old", "gave-up-new", "kept-held", "kept-released")] == [
+        404,
+        200,
+        200,
+        200,
+    ]
