@@ -6,11 +6,13 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.helpers import artifacts
 from tests.helpers.net import REPO_ROOT, free_port, wait_for_port
 
 __all__ = ["REPO_ROOT", "free_port", "wait_for_port"]
@@ -30,15 +32,37 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.longrepr = (
             f"skipped where {NO_SKIP_VARIABLE} is set (CI has every component): {reason}"
         )
+    artifacts.record(item, report)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    artifacts.finish(session.config)
+
+
+@pytest.fixture
+def component_logs(request: pytest.FixtureRequest) -> Iterator[Path]:
+    """A directory for the logs of what this test runs (see tests/helpers/artifacts.py);
+    removed when the test passes, named in its report when it fails."""
+    directory = artifacts.fresh_directory(request.node)
+    yield directory
+    if not artifacts.has_failed(request.node) and not artifacts.keep_everything():
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 class MotoServer:
     """A moto server process on a loopback port; `reset()` empties it between tests."""
 
-    def __init__(self, port: int, process: subprocess.Popen[bytes]) -> None:
+    def __init__(self, port: int, process: subprocess.Popen[bytes], log_path: Path) -> None:
         self.port = port
         self.process = process
+        self.log_path = log_path
         self.endpoint_url = f"http://127.0.0.1:{port}"
+
+    def mark(self, text: str) -> None:
+        """A line in the server's log (appended, as the server writes), to find a test's part."""
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime())
+        with self.log_path.open("a", encoding="utf-8") as log:
+            log.write(f"===== {stamp} UTC {text} =====\n")
 
     def reset(self) -> None:
         import urllib.request
@@ -72,32 +96,40 @@ class MotoServer:
 
 
 @pytest.fixture(scope="session")
-def moto_server_session() -> Iterator[MotoServer]:
+def moto_server_session(request: pytest.FixtureRequest) -> Iterator[MotoServer]:
+    """One moto server for the run; its output (one line per request) goes to `moto.log` in
+    the run's artifacts directory, with a line marking where each test begins."""
     executable = shutil.which("moto_server", path=str(Path(sys.executable).parent)) or shutil.which(
         "moto_server"
     )
     if executable is None:
         pytest.skip("moto_server is not installed (pip install 'moto[server]')")
     port = free_port()
-    process = subprocess.Popen(
-        [executable, "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    log_path = artifacts.run_dir(request.config) / "moto.log"
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(
+            [executable, "-H", "127.0.0.1", "-p", str(port)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         wait_for_port(port)
-        yield MotoServer(port, process)
+        yield MotoServer(port, process, log_path)
     finally:
         process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait(timeout=10)
 
 
 @pytest.fixture
-def moto_server(moto_server_session: MotoServer) -> MotoServer:
+def moto_server(moto_server_session: MotoServer, request: pytest.FixtureRequest) -> MotoServer:
     """The session's moto server, emptied before the test."""
+    moto_server_session.mark(f"{request.node.nodeid} starts")
+    artifacts.keep_log(request.node, moto_server_session.log_path)
     moto_server_session.reset()
     return moto_server_session
 

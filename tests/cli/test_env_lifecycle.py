@@ -28,12 +28,15 @@ from eventctl.core import lifecycle
 from eventctl.core.signing_key import signing_key_secret
 from eventctl.core.state_backend import connect
 from platform_model import build_platform
+from tests.helpers import artifacts
 from tests.helpers.lifecycle import (
     BUCKET,
     REGION,
     TestRoot,
     aws_environ,
+    kill_tree,
     lock_item,
+    sigint_raises_keyboard_interrupt,
     state_document,
     state_versions,
 )
@@ -45,11 +48,12 @@ SIGNING_KEY_SECRET = signing_key_secret(build_platform(), "dev")
 class Lab:
     """A bootstrapped backend on moto, the test root installed, and a CLI runner."""
 
-    def __init__(self, run_cli: Run, moto: Any, root: TestRoot, tmp_path: Path) -> None:
+    def __init__(self, run_cli: Run, moto: Any, root: TestRoot, tmp_path: Path, logs: Path) -> None:
         self.run_cli = run_cli
         self.moto = moto
         self.root = root
         self.tmp_path = tmp_path
+        self.logs = logs
 
     def run(self, *args: str, input: str | None = None, **extra: str) -> Any:
         return self.run_cli(*args, env=aws_environ(self.moto, **extra), input=input)
@@ -63,8 +67,12 @@ class Lab:
         return found
 
     def workspace(self, env: str, root: TestRoot, name: str) -> lifecycle.Workspace:
-        """An initialised workspace of another run (a teammate, a CI job), via the core API."""
+        """An initialised workspace of another run (a teammate, a CI job), via the core API.
+
+        Its terraform logs to a file of its own (`<name>-terraform.log`)."""
         environ = {**os.environ, **aws_environ(self.moto)}
+        if "TF_LOG_PATH" in environ:
+            environ["TF_LOG_PATH"] = str(self.logs / f"{name}-terraform.log")
         target = AwsTarget(region=REGION, endpoint_url=self.moto.endpoint_url)
         connection = connect(build_platform(), env, target)
         terraform = lifecycle.find_terraform(None, environ)
@@ -79,9 +87,12 @@ def lab(
     terraform_bin: str,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+    component_logs: Path,
 ) -> Lab:
     root = TestRoot()
     monkeypatch.setattr(env_lifecycle, "root_factory", root)
+    artifacts.log_terraform(monkeypatch, request.node, component_logs)
     # The core API (used here to play a second operator) gets credentials the boto3 way.
     for name, value in moto_server.environ.items():
         monkeypatch.setenv(name, value)
@@ -92,7 +103,7 @@ def lab(
         moto_server.client("secretsmanager").create_secret(
             Name=signing_key_secret(build_platform(), env)
         )
-    return Lab(run_cli, moto_server, root, tmp_path)
+    return Lab(run_cli, moto_server, root, tmp_path, component_logs)
 
 
 def _wait_for(condition: Callable[[], object], seconds: float = 30) -> None:
@@ -387,12 +398,19 @@ def test_ctrl_c_during_apply_releases_the_lock(lab: Lab) -> None:
     workspace = lab.workspace("dev", TestRoot(hold_seconds=20), "interrupted")
     planned = lifecycle.plan(workspace)
 
+    pressed: list[str] = []
+
     def press_ctrl_c(progress: lifecycle.ApplyProgress) -> None:
-        if progress.in_flight == ("terraform_data.slow",) and lock_item(lab.moto):
+        # Once: the events already on their way after the first Ctrl-C (slow's provisioner
+        # starting, its command line) would otherwise press it again, and a second Ctrl-C
+        # makes terraform exit at once, lock or no lock.
+        if not pressed and progress.in_flight == ("terraform_data.slow",) and lock_item(lab.moto):
+            pressed.append(progress.message)
             signal.raise_signal(signal.SIGINT)
 
-    with pytest.raises(Interrupted) as caught:
+    with sigint_raises_keyboard_interrupt(), pytest.raises(Interrupted) as caught:
         lifecycle.apply(workspace, planned, on_progress=press_ctrl_c)
+    assert len(pressed) == 1
     assert "terraform stopped cleanly and released the state lock" in caught.value.message
     assert caught.value.exit_code == 130
     assert lock_item(lab.moto) is None
@@ -417,34 +435,55 @@ def test_ctrl_c_during_env_up_says_the_lock_was_released(lab: Lab, tmp_path: Pat
     driver.write_text(DRIVER.format(tests=str(Path(__file__).parent)))
     operator = tmp_path / "operator"
     operator.mkdir()
-    process = subprocess.Popen(
-        [sys.executable, str(driver)],
-        cwd=operator,
-        env={**os.environ, "NO_COLOR": "1"},
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
 
-        def applying() -> bool:
-            item = lock_item(lab.moto)
-            return bool(item) and "OperationTypeApply" in item["Info"]["S"]
+    def applying() -> bool:
+        item = lock_item(lab.moto)
+        return bool(item) and "OperationTypeApply" in item["Info"]["S"]
 
-        _wait_for(applying, seconds=60)
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:  # pragma: no cover - only when the test already failed
-            process.kill()
-            process.wait(timeout=10)
+    # The child gets SIGINT's default disposition (Python then raises KeyboardInterrupt),
+    # even when this test run was started with SIGINT ignored.
+    with (
+        sigint_raises_keyboard_interrupt(),
+        subprocess.Popen(
+            [sys.executable, str(driver)],
+            cwd=operator,
+            env={**os.environ, "NO_COLOR": "1"},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as process,
+    ):
+        try:
+            _wait_for(applying, seconds=60)
+            process.send_signal(signal.SIGINT)
+            _, stderr = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:  # only when the test already failed
+                kill_tree(process)  # eventctl and its terraform, which has a session of its own
     assert process.returncode == 130, stderr
     assert "apply interrupted: terraform stopped cleanly and released the state lock" in stderr, (
         stderr
     )
     assert re.search(r"[01] of 2 changes were made", stderr)
     assert lock_item(lab.moto) is None
+
+
+def test_the_ctrl_c_tests_deliver_sigint_when_the_run_ignores_it() -> None:
+    """`nohup pytest &` starts the run with SIGINT ignored; the Ctrl-C tests undo that for
+    themselves and for the children they start, and restore it afterwards."""
+    probe = "import signal; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler)"
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with sigint_raises_keyboard_interrupt():
+            assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+            child = subprocess.run(
+                [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+            )
+        assert child.stdout.strip() == "True", child
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 # -- outputs, down ------------------------------------------------------------------------

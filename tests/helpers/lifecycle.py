@@ -9,7 +9,12 @@ code path against a moto server on 127.0.0.1.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +113,52 @@ def state_versions(moto: Any, env: str = "dev") -> list[str]:
         Bucket=BUCKET, Prefix=f"{env}/terraform.tfstate"
     )
     return sorted(v["VersionId"] for v in listed.get("Versions", []))
+
+
+# -- processes of the Ctrl-C tests --------------------------------------------------------
+
+
+@contextlib.contextmanager
+def sigint_raises_keyboard_interrupt() -> Iterator[None]:
+    """SIGINT as at a terminal, whatever this test run inherited.
+
+    A run started with SIGINT ignored (`nohup pytest &`, some CI runners) would ignore a
+    Ctrl-C raised here and pass the ignored disposition on to every child it starts; with
+    Python's own handler installed, children start with the default disposition instead
+    (exec resets handled signals, never ignored ones).
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def descendants(pid: int) -> list[int]:
+    """The PIDs of every live descendant of `pid` (terraform runs in a session of its own,
+    so a process group does not hold it), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def kill_tree(process: subprocess.Popen[Any]) -> None:
+    """SIGKILL `process` and everything it started, by PID; reap `process`."""
+    for pid in [*descendants(process.pid), process.pid]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    process.wait(timeout=30)
