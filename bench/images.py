@@ -39,6 +39,7 @@ from tests.helpers.images import (  # noqa: E402
     start_registry,
     stop,
     storage_environ,
+    unmount_under,
 )
 
 TARBALL = ROOT / ".pytest_cache" / "d" / "eventctl-images" / "debian-bookworm-rootfs.tar"
@@ -59,6 +60,7 @@ def main() -> None:
         run(tmp)
     finally:
         if not args.keep:
+            unmount_under(tmp)
             shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -86,7 +86,15 @@ def render_release(out: Console, report: ReleaseReport) -> None:
         )
     out.print(table)
     for s in report.services:
-        _explain(out, report, s)
+        _explain_failure(out, report, s)
+    for s in report.services:
+        _explain_rollback(out, report, s)
+    if report.rollback_error:
+        out.print(
+            f"[red]rollback:[/] {escape(report.rollback_error)}; see what runs with "
+            f"`eventctl status --env {report.env}`",
+            highlight=False,
+        )
     if report.ledger_error:
         out.print(f"[yellow]ledger:[/] {escape(report.ledger_error)}", highlight=False)
     out.print(_verdict(report), highlight=False)
@@ -104,7 +112,8 @@ def _revisions(s: ServiceRelease) -> str:
     return f"{_number(s.rollout.previous_revision)} -> {_number(s.rollout.revision)}"
 
 
-def _explain(out: Console, report: ReleaseReport, s: ServiceRelease) -> None:
+def _explain_failure(out: Console, report: ReleaseReport, s: ServiceRelease) -> None:
+    """Why the move of `s` failed, with the crashing container's last lines."""
     if s.error:
         out.print(f"[red]{s.service}:[/] {escape(s.error)}", highlight=False)
     rollout = s.rollout
@@ -116,6 +125,11 @@ def _explain(out: Console, report: ReleaseReport, s: ServiceRelease) -> None:
             out.print(f"    {escape(event.message)}", highlight=False, markup=False)
     elif s.crash_logs_note:
         out.print(f"  ({escape(s.crash_logs_note)})", highlight=False)
+
+
+def _explain_rollback(out: Console, report: ReleaseReport, s: ServiceRelease) -> None:
+    """Where `s` went back to, or that the failure was left in place."""
+    rollout = s.rollout
     back = s.rollback
     if back is None:
         if rollout is not None and rollout.outcome != SUCCEEDED:
@@ -160,23 +174,24 @@ def render_history(out: Console, env: str, entries: list[LedgerEntry]) -> None:
         out.print(f"{env}: no releases recorded yet", highlight=False)
         return
     table = Table(
-        title=f"{env}: releases (--json: digests, task definitions, times)",
+        title=f"{env}: releases (--json: digests, task definitions, git sha, times)",
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
+        padding=(0, 1, 0, 0),
     )
     table.add_column("release", no_wrap=True, min_width=23)
-    for column in ("service", "rev", "outcome", "who", "git"):
-        table.add_column(column)
+    for column in ("service", "rev", "kind", "outcome", "took", "who"):
+        table.add_column(column, no_wrap=column != "who")
     for e in entries:
-        outcome = _coloured(e.outcome) + ("" if e.kind == "deploy" else f" ({e.kind})")
         table.add_row(
             e.release_id,
             e.service,
             _number(e.revision),
-            f"{outcome} {e.duration_seconds:.0f}s",
+            "auto-back" if e.kind == "automatic rollback" else e.kind,
+            _coloured(e.outcome),
+            f"{e.duration_seconds:.0f}s",
             e.who.rsplit("/", 1)[-1],
-            (e.git_sha or "-")[:7],
         )
     out.print(table)
 

@@ -103,8 +103,8 @@ def test_a_dirty_tree_is_tagged_dirty_with_a_warning(image_lab: ImageLab, tmp_pa
     (image,) = build_images(
         PLATFORM,
         [EVENT],
-        tools=image_lab.tools(repo),
-        settings=image_lab.settings(repo),
+        tools=image_lab.tools(),
+        settings=image_lab.settings(),
         progress=said.append,
     )
     assert image.tag.endswith("-dirty") and image.dirty
@@ -224,12 +224,9 @@ def _wait_ready(port: int, timeout: float = 60) -> httpx.Response:
 
 
 def test_publish_refuses_a_tag_that_holds_another_image(
-    image_lab: ImageLab, built: Any, ecr: Ecr, registry: LocalRegistry, tmp_path: Path
+    image_lab: ImageLab, built: Any, ecr: Ecr, registry: LocalRegistry
 ) -> None:
-    from tests.helpers.images import clean_clone
-
-    # Another image under the same tag: the same commit with a different base.
-    repo = clean_clone(tmp_path / "repo")
+    # Another image under the tag of this commit (as if built from another base).
     repository = PLATFORM.names("dev").ecr_repository(EVENT)
     other = image_lab.run("buildah", "from", built[0].image).stdout.strip()
     image_lab.run("buildah", "config", "--label", "other=1", other)
@@ -250,8 +247,8 @@ def test_publish_refuses_a_tag_that_holds_another_image(
             PLATFORM,
             "dev",
             [EVENT],
-            tools=image_lab.tools(repo),
-            settings=image_lab.settings(repo),
+            tools=image_lab.tools(),
+            settings=image_lab.settings(),
             ecr=ecr,
             registry=registry.endpoint,
         )

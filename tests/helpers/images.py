@@ -43,7 +43,12 @@ def storage_environ(root: Path, base: Mapping[str, str]) -> dict[str, str]:
             ["buildah", "from", "scratch"], env=environ, capture_output=True, text=True
         )
         if probe.returncode == 0:
-            subprocess.run(["buildah", "rm", probe.stdout.strip()], env=environ, check=True)
+            subprocess.run(
+                ["buildah", "rm", probe.stdout.strip()],
+                env=environ,
+                capture_output=True,
+                check=True,
+            )
             break
     containers_conf = root / "containers.conf"
     # podman run needs these two limits on these machines (LAB.md).
@@ -200,4 +205,14 @@ def lab_fixture(tmp_path_factory: pytest.TempPathFactory, cache: Any) -> Iterato
         yield lab
     finally:
         subprocess.run(["buildah", "rm", "--all"], env=lab.environ, capture_output=True)
+        unmount_under(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def unmount_under(root: Path) -> None:
+    """Unmount what the overlay store left mounted under `root` (its own bind mount and
+    layer mounts), deepest first, so the directory can be removed."""
+    mounts = Path("/proc/self/mounts").read_text().splitlines()
+    points = [line.split()[1] for line in mounts if len(line.split()) > 1]
+    for point in sorted((p for p in points if p.startswith(str(root))), key=len, reverse=True):
+        subprocess.run(["umount", "-l", point], capture_output=True)

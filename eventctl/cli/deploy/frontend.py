@@ -63,9 +63,9 @@ def frontend(
     from eventctl.adapters.aws.s3 import S3Objects
     from eventctl.cli._aws import aws_target
     from eventctl.cli._render_deploy import render_frontend
-    from eventctl.core.deploy.durations import parse_duration
     from eventctl.core.deploy.frontend import apply_frontend, plan_frontend
     from eventctl.core.deploy.start import aws_environment
+    from eventctl.core.durations import parse_duration
     from eventctl.paths import frontend_dir
 
     cli = get_app(ctx)

@@ -55,7 +55,7 @@ def rollback(
     from eventctl.cli.deploy._run import run_release
     from eventctl.cli.deploy._tools import connect
     from eventctl.core.deploy import release
-    from eventctl.core.deploy.durations import parse_duration
+    from eventctl.core.durations import parse_duration
 
     cli = get_app(ctx)
     cli.platform.environment(env)

@@ -82,11 +82,16 @@ class DeployLocks:
         for service in services:
             mine = LockHolder(service.name, str(uuid.uuid4()), who, since, operation, release)
             item = {"LockID": self.names.deploy_lock_id(service), "Info": _info(mine)}
-            if self.table.put_if_absent(self.names.lock_table, item):
+            try:
+                won = self.table.put_if_absent(self.names.lock_table, item)
+            except EventctlError:
+                self.release(taken)
+                raise
+            if won:
                 taken.append(mine)
                 continue
             self.release(taken)
-            raise _held_error(self.names.env, self.holder(service) or mine, operation)
+            raise _held_error(self.names.env, self.holder(service) or mine)
         return taken
 
     def release(self, held: Sequence[LockHolder]) -> None:
@@ -134,7 +139,7 @@ def _holder(service: Service, item: dict[str, str]) -> LockHolder:
     )
 
 
-def _held_error(env: str, holder: LockHolder, operation: str) -> EventctlError:
+def _held_error(env: str, holder: LockHolder) -> EventctlError:
     return EventctlError(
         f"{holder.service} in {env} is being deployed by {holder.who} since {holder.since} "
         f"({holder.operation}, release {holder.release or '?'}): nothing was changed",

@@ -51,6 +51,7 @@ from eventctl.core.deploy.start import (
 )
 from eventctl.core.deploy.state import (
     CRASH_LOOP,
+    FAILED,
     INTERRUPTED,
     SUCCEEDED,
     DeployResult,
@@ -166,6 +167,8 @@ class ReleaseReport:
     services: list[ServiceRelease]
     interrupted: bool = False
     rollback_asked: bool = False
+    rollback_error: str | None = None
+    """a call the rollback needed failed: some services may not have been moved back"""
     ledger_error: str | None = None
 
     @property
@@ -183,6 +186,8 @@ class ReleaseReport:
 
     @property
     def rollback_ok(self) -> bool:
+        if self.rollback_error:
+            return False
         return all(s.rollback.outcome == SUCCEEDED for s in self.rolled_back if s.rollback)
 
     def to_dict(self) -> dict[str, Any]:
@@ -194,6 +199,7 @@ class ReleaseReport:
             "ok": self.ok,
             "interrupted": self.interrupted,
             "rolled_back": [s.service for s in self.rolled_back],
+            "rollback_error": self.rollback_error,
             "ledger_error": self.ledger_error,
             "services": [s.to_dict() for s in self.services],
         }
@@ -294,6 +300,12 @@ def _return_target(
             hint=f"see its releases with {history}",
         )
     chosen = max(matching, key=lambda e: e.step)
+    if not chosen.healthy:
+        raise EventctlError(
+            f"release {to_release} did not leave {service} healthy ({chosen.outcome}): "
+            "nothing was changed",
+            hint=f"pick a release whose outcome is succeeded: {history}",
+        )
     if chosen.task_definition == live:
         raise EventctlError(
             f"{service} already runs {chosen.revision} (release {to_release}): nothing to do",
@@ -329,7 +341,10 @@ def _run(
         )
         failed = _move(platform, report, plans, tools, options)
         if (failed and options.roll_back and not report.interrupted) or report.rollback_asked:
-            _roll_back(report, tools, options)
+            try:
+                _roll_back(report, tools, options)
+            except EventctlError as exc:
+                report.rollback_error = exc.message
         _record(report, plans, tools, kind)
         return report
     finally:
@@ -420,6 +435,12 @@ def _watch(
                 rollout.detail = f"interrupted while waiting for {rollout.detail or 'ECS'}"
         report.rollback_asked = tools.on_interrupt() if tools.on_interrupt else True
         return False
+    except EventctlError as exc:
+        # a call the watch needs keeps failing (access denied, the network): not healthy
+        for rollout in result.rollouts:
+            if not rollout.finished:
+                rollout.outcome = FAILED
+                rollout.detail = f"could not watch the rollout: {exc.message}"
     return True
 
 

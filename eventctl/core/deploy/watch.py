@@ -21,7 +21,6 @@ from typing import Any
 from eventctl.adapters.aws._calls import ThrottledError, next_poll_interval
 from eventctl.adapters.aws.ecs import Ecs
 from eventctl.adapters.aws.elbv2 import LoadBalancing
-from eventctl.core.deploy.durations import format_duration
 from eventctl.core.deploy.state import (
     CRASH_LOOP,
     FAILED,
@@ -37,6 +36,7 @@ from eventctl.core.deploy.state import (
     StoppedTask,
     revision_of,
 )
+from eventctl.core.durations import format_duration
 from eventctl.core.status import TARGET_OK, TROUBLE, ServiceEvent, iso
 
 POLL_SECONDS = 4.0

@@ -419,6 +419,10 @@ def test_rollback_to_a_named_release_and_bad_names(world: World) -> None:
 
     with pytest.raises(EventctlError, match="has no release nope of auth: nothing was changed"):
         back("nope")
+    world.push("v4", ("auth",))
+    failed = world.release("v4", ("auth",), {("auth", "v4"): "fail"}, roll_back=False)
+    with pytest.raises(EventctlError, match=f"release {failed.release_id} did not leave auth"):
+        back(failed.release_id)
     assert back(first.release_id).ok
     assert world.live()["auth"] == "2"
     with pytest.raises(EventctlError, match="already runs event-planner-dev-auth-service:2"):
@@ -454,3 +458,38 @@ def test_a_missing_state_backend_changes_nothing(moto_server: Any) -> None:
     assert "the state bucket nope-bucket does not exist" in caught.value.message
     assert caught.value.hint == "create the state backend first: `eventctl env bootstrap dev`"
     assert len(moto_server.client("ecs").list_task_definitions()["taskDefinitionArns"]) == 1
+
+
+class DeniedOnce(RolloutEcs):
+    """RolloutEcs whose first ListTasks is refused, as a role without ecs:ListTasks would."""
+
+    denied = False
+
+    def list_tasks(self, **kwargs: Any) -> dict[str, Any]:
+        from botocore.exceptions import ClientError
+
+        if not self.denied:
+            self.denied = True
+            raise ClientError(
+                {"Error": {"Code": "AccessDeniedException", "Message": "not allowed"}},
+                "ListTasks",
+            )
+        return super().list_tasks(**kwargs)
+
+
+def test_a_watch_that_cannot_read_ecs_fails_the_release_and_rolls_back(world: World) -> None:
+    world.push("v2", ("auth",))
+    images = resolve_tag(world.platform, ENV, ["auth"], "v2", ecr=Ecr(world.moto.client("ecr")))
+    fake = DeniedOnce(world.moto.client("ecs"), {})
+    world.fake = fake
+
+    report = run_release(
+        world.platform, ENV, images, world.tools(fake), ReleaseOptions(timeout=600.0)
+    )
+
+    (auth,) = report.services
+    assert auth.outcome == FAILED and auth.rollout is not None
+    assert auth.rollout.detail.startswith("could not watch the rollout: ListTasks")
+    assert "access denied" in auth.rollout.detail
+    assert auth.rollback is not None and auth.rollback.outcome == SUCCEEDED
+    assert world.live()["auth"] == "1"

@@ -9,7 +9,6 @@ import pytest
 
 from eventctl.adapters.aws.ecr import Ecr
 from eventctl.adapters.aws.ecs import Ecs
-from eventctl.core.deploy.durations import format_duration, parse_duration
 from eventctl.core.deploy.images import TaggedImage, resolve_tag
 from eventctl.core.deploy.start import READ_ONLY_FIELDS, start_deploy, with_image
 from eventctl.core.deploy.state import STARTED, DeployResult
@@ -224,18 +223,3 @@ def test_a_definition_without_the_service_container_is_refused(platform: Platfor
     }
     with pytest.raises(EventctlError, match="has no container named auth-service"):
         with_image(described, platform.service("auth"), "repo:new")
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds", "shown"),
-    [("15m", 900, "15m"), ("90s", 90, "90s"), ("1h", 3600, "1h"), ("45", 45, "45s")],
-)
-def test_durations(text: str, seconds: float, shown: str) -> None:
-    assert parse_duration(text) == seconds
-    assert format_duration(seconds) == shown
-
-
-@pytest.mark.parametrize("text", ["", "soon", "0m", "-5m", "10d"])
-def test_bad_durations_are_refused(text: str) -> None:
-    with pytest.raises(EventctlError, match="cannot read the duration"):
-        parse_duration(text)
