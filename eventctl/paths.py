@@ -15,6 +15,11 @@ def templates_dir() -> Path:
 
 
 def frontend_dir() -> Path:
-    """The web app: the source tree's `frontend_dist/`, or the copy inside a wheel."""
+    """The built web app: the source tree's `frontend_dist/`, or the copy inside a wheel.
+
+    It holds the Angular build as the assets bucket does: the app itself is under the
+    platform's `frontend_prefix` (`event-planner/browser/`), which CloudFront's origin path and
+    the local gateway serve as the site's root.
+    """
     source = SOURCE_ROOT / "frontend_dist"
     return source if source.is_dir() else PACKAGE_DIR / "_frontend"

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eventctl.core.local.gateway import security_headers
+from eventctl.core.web_security import security_headers
 from eventctl.paths import templates_dir
 from tests.helpers.net import free_port, wait_for_port
 from tests.local.echo_app import running_echo
@@ -24,7 +25,9 @@ from tests.local.echo_app import running_echo
 def static_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("web")
     (root / "index.html").write_text("<!doctype html><title>app</title>")
-    (root / "app.js").write_text("console.log('app');")
+    (root / "main-ABCD1234.js").write_text("console.log('app');")
+    (root / "styles-QWERTY12.css").write_text("body{}")
+    (root / "favicon.ico").write_bytes(b"\0\0\1\0")
     (root / "assets").mkdir()
     (root / "assets" / "logo.svg").write_text("<svg/>")
     outside = tmp_path_factory.mktemp("outside") / "secret.txt"
@@ -176,11 +179,37 @@ def test_app_routes_get_index_html_and_files_are_served(client: httpx.Client) ->
         assert response.status_code == 200, path
         assert response.text == "<!doctype html><title>app</title>"
         assert response.headers["content-type"].startswith("text/html")
-    script = client.get("/app.js")
+    script = client.get("/main-ABCD1234.js")
     assert script.text == "console.log('app');"
-    assert "javascript" in script.headers["content-type"]
+    assert script.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert client.get("/styles-QWERTY12.css").headers["content-type"] == "text/css; charset=utf-8"
     assert client.get("/assets/logo.svg").headers["content-type"] == "image/svg+xml"
-    assert client.head("/app.js").status_code == 200
+    assert client.get("/favicon.ico").headers["content-type"] == "image/x-icon"
+    assert client.head("/main-ABCD1234.js").status_code == 200
+
+
+def test_cache_control_is_the_serving_rule_of_the_web_app(client: httpx.Client) -> None:
+    """Fingerprinted files for a year, index.html (and every app route) revalidated, the rest
+    five minutes: eventctl.core.web_assets, as the S3 objects carry it behind CloudFront."""
+    expected = {
+        "/main-ABCD1234.js": "public, max-age=31536000, immutable",
+        "/styles-QWERTY12.css": "public, max-age=31536000, immutable",
+        "/index.html": "no-cache",
+        "/": "no-cache",
+        "/events/42": "no-cache",
+        "/favicon.ico": "public, max-age=300",
+        "/assets/logo.svg": "public, max-age=300",
+        "/missing.js": "no-cache",
+    }
+    for path, cache_control in expected.items():
+        assert client.get(path).headers["cache-control"] == cache_control, path
+
+
+def test_an_unchanged_file_is_revalidated_with_its_etag(client: httpx.Client) -> None:
+    first = client.get("/index.html")
+    again = client.get("/index.html", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+    assert again.content == b""
 
 
 def test_missing_files_and_escapes_are_404(client: httpx.Client) -> None:
@@ -196,32 +225,62 @@ def test_the_web_app_is_read_only(client: httpx.Client) -> None:
 
 
 def test_every_static_response_has_the_security_headers(client: httpx.Client) -> None:
-    for path in ("/", "/app.js", "/missing.js"):
+    for path in ("/", "/main-ABCD1234.js", "/missing.js"):
         response = client.get(path)
         for name, value in security_headers().items():
             assert response.headers[name] == value, (path, name)
 
 
-def test_security_headers_are_those_of_the_cloudfront_policy() -> None:
-    """The gateway sends what the Terraform's response-headers policy sets (API host aside)."""
-    template = (templates_dir() / "terraform/modules/frontend/main.tf.j2").read_text()
-    block = template[template.index("security_headers_config") :]
-    block = block[: block.index("\n  }\n}\n")]
-    directives = re.findall(r'^\s+"([a-z-]+ [^"]+)",?$', block, re.MULTILINE)
-    api = "https://api.example.org"
-    csp = "; ".join(d.replace("https://${var.api_host}", api) for d in directives)
-    hsts = re.search(r"access_control_max_age_sec = (\d+)", block)
-    assert hsts and "include_subdomains         = true" in block and "preload" in block
-    frame = re.search(r'frame_option = "(\w+)"', block)
-    referrer = re.search(r'referrer_policy = "([a-z-]+)"', block)
-    assert frame and referrer and "mode_block = true" in block
+def test_the_policy_is_strict() -> None:
+    """No inline script or style anywhere: the Angular build needs neither."""
+    csp = security_headers()["content-security-policy"]
+    assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
+    assert "style-src 'self';" in csp and "script-src 'self';" in csp
+    assert "connect-src 'self';" in csp  # through the gateway the API is the same origin
+    assert "frame-ancestors 'none'" in csp
+
+
+def test_security_headers_are_those_of_the_cloudfront_policy(tmp_path: Path) -> None:
+    """The gateway sends what Terraform's response headers policy sets: the module's own
+    `locals` (which read security-headers.json) are evaluated by terraform itself."""
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.skip("terraform is not installed")
+    module = templates_dir() / "terraform/modules/frontend"
+    template = (module / "main.tf.j2").read_text()
+    locals_block = re.search(r"^locals \{\n.*?^\}\n", template, re.MULTILINE | re.DOTALL)
+    assert locals_block and "security-headers.json" in locals_block.group(0)
+    assert "content_security_policy = local.content_security_policy" in template
+    assert "for_each = local.security.custom_headers" in template
+    shutil.copy(module / "security-headers.json", tmp_path)
+    (tmp_path / "main.tf").write_text(
+        'variable "api_host" {\n  type = string\n}\n' + locals_block.group(0)
+    )
+    expression = "jsonencode({csp = local.content_security_policy, all = local.security})"
+    config = tmp_path / "terraformrc"
+    config.write_text("")
+    result = subprocess.run(
+        [terraform, "console", "-var", "api_host=api.example.org"],
+        input=expression,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "TF_CLI_CONFIG_FILE": str(config), "TF_IN_AUTOMATION": "1"},
+        check=True,
+    )
+    evaluated = json.loads(json.loads(result.stdout.strip()))
+    policy = evaluated["all"]
+    hsts = policy["strict_transport_security"]
     expected = {
-        "content-security-policy": csp,
-        "strict-transport-security": f"max-age={hsts.group(1)}; includeSubDomains; preload",
-        "x-frame-options": frame.group(1),
+        "content-security-policy": evaluated["csp"],
+        "strict-transport-security": f"max-age={hsts['max_age_sec']}; includeSubDomains; preload",
+        "x-frame-options": policy["frame_options"],
         "x-content-type-options": "nosniff",
-        "referrer-policy": referrer.group(1),
+        "referrer-policy": policy["referrer_policy"],
         "x-xss-protection": "1; mode=block",
+        **{name.lower(): value for name, value in policy["custom_headers"].items()},
     }
-    assert security_headers([api]) == expected
-    assert "connect-src 'self';" in security_headers()["content-security-policy"]
+    assert hsts["include_subdomains"] and hsts["preload"]
+    assert "connect-src 'self' https://api.example.org;" in evaluated["csp"]
+    assert security_headers(["https://api.example.org"]) == expected

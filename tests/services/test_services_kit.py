@@ -23,7 +23,7 @@ from services.kit.db import Database
 from services.kit.migrations import Migration, MigrationError, create_tables, migrate
 from services.kit.openapi import iter_routes
 from services.kit.store import MemoryStore, RedisStore, Store
-from tests.services.conftest import REDIS_URL, Backend, signed_in
+from tests.helpers.services import REDIS_URL, Backend, signed_in
 
 
 def _store(backend: Backend) -> Store:
@@ -317,7 +317,7 @@ def test_readiness_fails_when_the_database_is_unreachable(
             kit.db = real
             client.portal.call(broken.close)
         assert response.status_code == 503
-        assert response.json() == {"detail": "database unreachable"}
+        assert response.json() == {"detail": "The database does not answer.", "code": "not_ready"}
         assert client.get("/healthz").status_code == 200
 
 

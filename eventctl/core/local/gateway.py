@@ -1,9 +1,13 @@
 """The local gateway: CloudFront and the ALB on one port.
 
-`python -m eventctl.core.local.gateway CONFIG.json` serves the web app from a directory the way the
-CloudFront distribution does (a path without a file extension is an app route and gets
-index.html; the response-headers policy's security headers on every file) and sends
-`/api/<service>` and `/api/<service>/*` to that service, as the ALB's listener rules do.
+`python -m eventctl.core.local.gateway CONFIG.json` serves the built web app the way the
+CloudFront distribution does: from the app's folder (`frontend_dist/event-planner/browser/`,
+as the origin path picks the app's prefix in the bucket), a path without a file extension is
+an app route and gets index.html (the CloudFront function's rewrite), every file gets the
+Content-Type and Cache-Control of `eventctl.core.web_assets` (the metadata `deploy frontend`
+gives each S3 object) and the security headers of `eventctl.core.web_security` (the response
+headers policy). It sends `/api/<service>` and `/api/<service>/*` to that service, as the
+ALB's listener rules do.
 
 Proxying streams both bodies, passes `X-Request-ID` through (or sets one), appends the caller
 to `X-Forwarded-For`, and answers 502 (backend refused or dropped the connection) or 504
@@ -23,13 +27,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from starlette.applications import Starlette
-from starlette.background import BackgroundTask
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+from eventctl.core import web_assets
+from eventctl.core.web_security import security_headers
+
 STATIC_METHODS = frozenset({"GET", "HEAD"})
 
 # Headers that describe one connection, not the message: never forwarded (RFC 9110 7.6.1).
@@ -46,36 +50,6 @@ HOP_BY_HOP = frozenset(
         "upgrade",
     }
 )
-
-
-def security_headers(api_origins: Sequence[str] = ()) -> dict[str, str]:
-    """The CloudFront response-headers policy of the web app, as response headers.
-
-    In AWS the API lives on its own host (`connect-src 'self' https://api.<zone>`); through
-    the gateway it is the same origin, so `api_origins` is usually empty.
-    """
-    connect = " ".join(["'self'", *api_origins])
-    csp = "; ".join(
-        [
-            "default-src 'self'",
-            f"connect-src {connect}",
-            "img-src 'self' data:",
-            "style-src 'self' 'unsafe-inline'",
-            "script-src 'self'",
-            "font-src 'self' data:",
-            "object-src 'none'",
-            "base-uri 'self'",
-            "frame-ancestors 'none'",
-        ]
-    )
-    return {
-        "content-security-policy": csp,
-        "strict-transport-security": "max-age=63072000; includeSubDomains; preload",
-        "x-frame-options": "DENY",
-        "x-content-type-options": "nosniff",
-        "referrer-policy": "strict-origin-when-cross-origin",
-        "x-xss-protection": "1; mode=block",
-    }
 
 
 @dataclass(frozen=True)
@@ -126,39 +100,64 @@ def log(message: str, **fields: Any) -> None:
     sys.stdout.flush()
 
 
-def create_app(config: GatewayConfig) -> Starlette:
-    """The gateway as an ASGI app (one catch-all route)."""
+def create_app(config: GatewayConfig) -> ASGIApp:
+    """The gateway as a plain ASGI app.
+
+    No framework routing in between: every request is either proxied (the path of a backend),
+    a JSON 404 (another `/api` path) or a file of the web app, and the proxy writes the
+    backend's answer straight to the connection as it arrives. Measured against calling a
+    service directly (bench/local_runtime.py), that is what keeps the gateway's overhead small.
+    """
     state: dict[str, httpx.AsyncClient] = {}
 
-    async def handle(request: Request) -> Response:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(config, state, receive, send)
+            return
+        if scope["type"] != "http":
+            return
         started = time.perf_counter()
-        path = request.url.path
+        request = Request(scope, receive)
+        path: str = scope["path"]
         backend = next((b for b in config.backends if b.matches(path)), None)
         if backend is not None:
-            response = await _proxy(request, backend, state["client"])
-        elif path == "/api" or path.startswith("/api/"):
-            response = _error(404, f"no service serves {path}")
+            status = await _proxy(request, backend, state["client"], send)
         else:
-            response = _static(request, config)
+            if path == "/api" or path.startswith("/api/"):
+                response = _error(404, f"no service serves {path}")
+            else:
+                response = _static(request, config)
+            await response(scope, receive, send)
+            status = response.status_code
         log(
             "request",
-            method=request.method,
+            method=scope["method"],
             path=path,
-            status=response.status_code,
+            status=status,
             backend=backend.service if backend else None,
             latency_ms=round((time.perf_counter() - started) * 1000, 2),
-            request_id=request.scope.get("gateway.request_id"),
+            request_id=scope.get("gateway.request_id"),
         )
-        return response
 
-    async def lifespan(app: Starlette) -> Any:
-        timeout = httpx.Timeout(config.read_timeout, connect=config.connect_timeout)
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-        async with httpx.AsyncClient(timeout=timeout, limits=limits) as client:
-            state["client"] = client
-            yield
+    return app
 
-    return Starlette(routes=[Route("/{path:path}", handle, methods=ALL_METHODS)], lifespan=lifespan)
+
+async def _lifespan(
+    config: GatewayConfig, state: dict[str, httpx.AsyncClient], receive: Receive, send: Send
+) -> None:
+    """One pooled client to the backends for the life of the process."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            timeout = httpx.Timeout(config.read_timeout, connect=config.connect_timeout)
+            limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+            state["client"] = httpx.AsyncClient(timeout=timeout, limits=limits)
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            if "client" in state:
+                await state.pop("client").aclose()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
 
 
 def _error(status: int, detail: str, headers: Mapping[str, str] | None = None) -> Response:
@@ -168,14 +167,16 @@ def _error(status: int, detail: str, headers: Mapping[str, str] | None = None) -
 # -- the ALB part: path routing ----------------------------------------------------------
 
 
-async def _proxy(request: Request, backend: Backend, client: httpx.AsyncClient) -> Response:
+async def _proxy(request: Request, backend: Backend, client: httpx.AsyncClient, send: Send) -> int:
+    """Send the request on to `backend` and its answer back; returns the status sent."""
     request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
     request.scope["gateway.request_id"] = request_id
     headers = _forward_headers(request, request_id)
     has_body = "content-length" in request.headers or "transfer-encoding" in request.headers
-    url = backend.upstream + request.url.path
-    if request.url.query:
-        url += "?" + request.url.query
+    url = backend.upstream + request.scope["path"]
+    query = request.scope.get("query_string", b"")
+    if query:
+        url += "?" + query.decode("latin-1")
     outgoing = client.build_request(
         request.method, url, headers=headers, content=request.stream() if has_body else None
     )
@@ -183,25 +184,34 @@ async def _proxy(request: Request, backend: Backend, client: httpx.AsyncClient) 
     try:
         upstream = await client.send(outgoing, stream=True)
     except httpx.TimeoutException:
-        return _error(504, f"the {backend.service} service did not answer in time", echo)
+        failed = _error(504, f"the {backend.service} service did not answer in time", echo)
     except httpx.TransportError:
-        return _error(502, f"the {backend.service} service is not answering", echo)
-    response = StreamingResponse(
-        _relay(upstream),
-        status_code=upstream.status_code,
-        background=BackgroundTask(upstream.aclose),
-    )
+        failed = _error(502, f"the {backend.service} service is not answering", echo)
+    else:
+        try:
+            await _relay(upstream, send)
+        finally:
+            await upstream.aclose()
+        return upstream.status_code
+    await failed(request.scope, request.receive, send)
+    return failed.status_code
+
+
+async def _relay(upstream: httpx.Response, send: Send) -> None:
     # Raw pairs, not a mapping: repeated headers (Set-Cookie) must all get through.
-    response.raw_headers = _response_headers(upstream.headers)
-    return response
-
-
-async def _relay(upstream: httpx.Response) -> Any:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": upstream.status_code,
+            "headers": _response_headers(upstream.headers),
+        }
+    )
     try:
         async for chunk in upstream.aiter_raw():
-            yield chunk
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
     except httpx.TransportError:
-        return  # the backend went away mid-body: end the response; the client sees it cut
+        pass  # the backend went away mid-body: end the response; the client sees it cut
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 def _forward_headers(request: Request, request_id: str) -> list[tuple[str, str]]:
@@ -236,17 +246,30 @@ def _response_headers(headers: httpx.Headers) -> list[tuple[bytes, bytes]]:
 
 
 def _static(request: Request, config: GatewayConfig) -> Response:
-    headers = {**config.headers, "cache-control": "no-cache"}
     if request.method not in STATIC_METHODS:
-        return _error(405, "the web app is read-only", {**headers, "allow": "GET, HEAD"})
+        headers = {**config.headers, "cache-control": web_assets.REVALIDATE, "allow": "GET, HEAD"}
+        return _error(405, "the web app is read-only", headers)
     relative = request.url.path.lstrip("/")
     if "." not in relative.rsplit("/", 1)[-1]:
-        relative = "index.html"  # an app route, as the CloudFront function rewrites it
+        relative = web_assets.INDEX  # an app route, as the CloudFront function rewrites it
     root = config.static_dir.resolve()
     target = (root / relative).resolve()
     if not target.is_relative_to(root) or not target.is_file():
+        headers = {**config.headers, "cache-control": web_assets.REVALIDATE}
         return Response("Not Found", status_code=404, media_type="text/plain", headers=headers)
-    return FileResponse(target, headers=headers)
+    name = target.relative_to(root).as_posix()
+    stat = target.stat()
+    etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+    headers = {**config.headers, "cache-control": web_assets.cache_control(name), "etag": etag}
+    if etag in _etags(request.headers.get("if-none-match", "")):
+        return Response(status_code=304, headers=headers)  # unchanged: the browser's copy stands
+    return FileResponse(
+        target, headers=headers, media_type=web_assets.content_type(name), stat_result=stat
+    )
+
+
+def _etags(header: str) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
 
 
 def main(argv: Sequence[str] | None = None) -> None:

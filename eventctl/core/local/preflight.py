@@ -58,14 +58,18 @@ def importable(module: str) -> bool:
         return False
 
 
-def check_frontend(frontend_dir: Path | None) -> Path:
-    """The built web app's folder, resolved; it must hold index.html."""
-    if frontend_dir is None or not (frontend_dir / "index.html").is_file():
+def check_frontend(frontend_dir: Path | None, prefix: str) -> Path:
+    """The built web app's folder the gateway serves, resolved: `prefix` inside the build (as
+    the app's keys in the assets bucket, under CloudFront's origin path); it must hold
+    index.html."""
+    app = None if frontend_dir is None else frontend_dir / prefix
+    if app is None or not (app / "index.html").is_file():
         raise EventctlError(
-            f"no web app at {frontend_dir}: index.html is missing",
-            hint="run from a checkout of the project (frontend_dist/ holds the web app)",
+            f"no web app at {app}: index.html is missing",
+            hint="run from a checkout of the project (frontend_dist/ holds the built web app; "
+            "rebuild it with `npm ci && npm run build` in frontend/)",
         )
-    return frontend_dir.resolve()
+    return app.resolve()
 
 
 def check_ports(ports: Mapping[str, int]) -> None:

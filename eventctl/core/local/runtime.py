@@ -233,7 +233,7 @@ def up(
     services = _chosen_services(platform, options)
     preflight.check_packages(services)
     preflight.check_modules()
-    frontend = preflight.check_frontend(options.frontend_dir)
+    frontend = preflight.check_frontend(options.frontend_dir, platform.frontend_prefix)
     paths = runtime_paths(platform, options)
     paths.prepare()
     with _locked(paths):

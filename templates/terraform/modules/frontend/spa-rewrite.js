@@ -1,5 +1,8 @@
-// Viewer-request function: a path without a file extension is a route of the single-page app,
-// so it is served /index.html; files (main-*.js, styles-*.css, assets/...) pass through.
+// Viewer-request function: a path without a file extension is a route of the single-page app
+// (/events/abc, /bookings, /an/unknown/page), so it is served /index.html and the app routes
+// it (its own 404 page included); files (main-<hash>.js, styles-<hash>.css, favicon.ico)
+// pass through. The distribution's origin path (/event-planner/browser) maps both to the
+// app's prefix in the bucket.
 function handler(event) {
   var request = event.request;
   var last = request.uri.split("/").pop();

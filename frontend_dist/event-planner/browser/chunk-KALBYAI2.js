@@ -1,0 +1,1 @@
+import{c as i,h as s}from"./chunk-XVZV4I7K.js";var a=class t{text=s("");keep=!1;show(e){this.text.set(e),this.keep=!0}say(e){this.text.set(e),this.keep=!1}navigated(){this.keep?this.keep=!1:this.text.set("")}static \u0275fac=function(o){return new(o||t)};static \u0275prov=i({token:t,factory:t.\u0275fac,providedIn:"root"})};export{a};
