@@ -186,3 +186,12 @@ def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no
         return CliResult(result.exit_code, result.stdout, result.stderr)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def image_lab(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """An image store in a temp dir with one base image, and a clean clone to build from
+    (tests/helpers/images.py); skips naming the tools when buildah & co. are missing."""
+    from tests.helpers.images import lab_fixture
+
+    yield from lab_fixture(tmp_path_factory, request.config.cache)
