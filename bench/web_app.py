@@ -137,6 +137,7 @@ def main() -> None:
     from eventctl.core import local
     from platform_model import build_platform
     from tests.local.conftest import ALL_SERVICES, make_lab
+    from tests.web.conftest import this_checkout_python
 
     chromium = shutil.which("chromium")
     if chromium is None:
@@ -147,7 +148,8 @@ def main() -> None:
     print(f"initial JavaScript: {raw / 1024:.1f} KB, {packed / 1024:.1f} KB gzip (budget 150)")
     with tempfile.TemporaryDirectory() as tmp:
         lab = make_lab(Path(tmp) / ".eventctl" / "local", services=ALL_SERVICES)
-        lab.options = replace(lab.options, start_timeout=90)
+        python = str(this_checkout_python(Path(tmp)))  # this checkout's services and gateway
+        lab.options = replace(lab.options, start_timeout=90, python=python)
         try:
             local.up(platform, lab.options)
             seed(lab.gateway_url, args.events)
