@@ -1,7 +1,12 @@
-"""Benchmark of the local environment: start/stop times, gateway overhead, log shipping delay.
+"""Benchmark of the local environment: memory, start/stop times, gateway overhead, log shipping.
 
-Runs `env up` (core API) for auth + event on free loopback ports in a temporary directory and
-prints:
+Runs `env up` (core API) on free loopback ports in a temporary directory and prints:
+
+  memory        the whole platform (every service, as `eventctl env up` runs it): the RSS and
+                PSS of each process (supervisor, emulator, services, gateway) a few seconds
+                after it is ready, and the totals (PSS counts shared pages once)
+
+and then, for auth + event:
 
   up            seconds from `up()` to every component ready, and for a second `up()` that
                 finds it running (three runs: min / median)
@@ -14,7 +19,7 @@ prints:
 
 Everything is stopped by PID at the end, whatever happened.
 
-    python bench/local_runtime.py [--seconds 5] [--connections 20]
+    python bench/local_runtime.py [--seconds 5] [--connections 20] [--memory-only]
 """
 
 from __future__ import annotations
@@ -44,29 +49,43 @@ def free_ports(count: int) -> list[int]:
     return list(ports)
 
 
-def checkout_python(folder: Path) -> str:
-    """A python whose imports come from this checkout first: the run's processes start in
-    their data directory, where an eventctl installed from elsewhere would win otherwise."""
-    folder.mkdir(parents=True, exist_ok=True)
-    wrapper = folder / "python"
-    wrapper.write_text(f'#!/bin/sh\nPYTHONPATH="{REPO}" exec "{sys.executable}" "$@"\n')
-    wrapper.chmod(0o755)
-    return str(wrapper)
+def checkout_python(directory: Path) -> str:
+    """An interpreter whose processes import this checkout first.
+
+    The supervisor and the services import `eventctl` and `services` from wherever the
+    interpreter finds them, which is the editable install; that may be another checkout. A
+    venv over the same interpreter (with its packages) and a .pth naming this checkout makes
+    the figures this checkout's own.
+    """
+    import subprocess
+    import sysconfig
+
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(directory)],
+        check=True,
+    )
+    purelib = sysconfig.get_path(
+        "purelib", vars={"base": str(directory), "platbase": str(directory)}
+    )
+    Path(purelib, "checkout.pth").write_text(f"{REPO}\n", encoding="utf-8")
+    return str(directory / "bin" / "python")
 
 
-def options(data_dir: Path) -> Any:
+def options(
+    data_dir: Path, services: tuple[str, ...] = ("auth", "event"), python: str | None = None
+) -> Any:
     from eventctl.core.local import LocalOptions
     from eventctl.paths import frontend_dir
 
-    emulator, gateway, auth, event = free_ports(4)
+    names = ("aws-emulator", "gateway", *services)
     return LocalOptions(
-        services=("auth", "event"),
+        python=python or checkout_python(data_dir.parent / "python"),
+        services=services,
         data_dir=data_dir,
-        ports={"aws-emulator": emulator, "gateway": gateway, "auth": auth, "event": event},
+        ports=dict(zip(names, free_ports(len(names)), strict=True)),
         frontend_dir=frontend_dir(),
         environ={k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG")},
         service_environ={"event": {"LIST_CACHE_SECONDS": "10"}},
-        python=checkout_python(data_dir.parent),
     )
 
 
@@ -125,10 +144,53 @@ def ship_delay(lab_options: Any, gateway: str) -> float:
     return statistics.median(delays)
 
 
+def _kib(pid: int, path: str, field: str) -> int:
+    for line in Path(f"/proc/{pid}/{path}").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise LookupError(f"/proc/{pid}/{path} has no {field}")
+
+
+def memory(
+    platform: Any, data_dir: Path, settle: float, services: tuple[str, ...] = ()
+) -> list[tuple[str, int, int, int]]:
+    """(process, pid, RSS KiB, PSS KiB) of every process of a run (default: every service)."""
+    from eventctl.core import local
+
+    lab = options(data_dir, services or tuple(s.name for s in platform.services))
+    try:
+        status = local.up(platform, lab).status
+        time.sleep(settle)  # past start-up: first requests served, log shipping running
+        pids = [("supervisor", status.supervisor_pid)]
+        pids += [(c.name, c.pid) for c in status.components]
+        return [
+            (name, pid, _kib(pid, "status", "VmRSS"), _kib(pid, "smaps_rollup", "Pss"))
+            for name, pid in pids
+            if pid is not None
+        ]
+    finally:
+        local.down(platform, lab)
+
+
+def print_memory(rows: list[tuple[str, int, int, int]]) -> None:
+    print(f"memory of the whole platform ({len(rows)} processes):")
+    print(f"  {'process':<14}{'pid':>8}{'RSS MiB':>10}{'PSS MiB':>10}")
+    for name, pid, rss, pss in rows:
+        print(f"  {name:<14}{pid:>8}{rss / 1024:>10.1f}{pss / 1024:>10.1f}")
+    rss_total = sum(row[2] for row in rows) / 1024
+    pss_total = sum(row[3] for row in rows) / 1024
+    print(f"  {'total':<22}{rss_total:>10.1f}{pss_total:>10.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--connections", type=int, default=20)
+    parser.add_argument("--settle", type=float, default=3.0, help="seconds before measuring RSS")
+    parser.add_argument("--memory-only", action="store_true", help="measure memory, then stop")
+    parser.add_argument(
+        "--memory-services", nargs="*", default=(), help="services of the memory run (all)"
+    )
     args = parser.parse_args()
 
     from eventctl.core import local
@@ -136,6 +198,11 @@ def main() -> None:
 
     platform = build_platform()
     print(f"machine: {os.cpu_count()} CPUs (shared); figures vary with other load")
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp) / "memory" / ".eventctl" / "local"
+        print_memory(memory(platform, data_dir, args.settle, tuple(args.memory_services)))
+    if args.memory_only:
+        return
     ups, downs = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for run in range(3):

@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     alert_email: str | None = Field(
         default=None, description="e-mail address subscribed to the alerts topic"
     )
+    github_repository: str | None = Field(
+        default=None,
+        description="GitHub repository (owner/name) whose workflows assume the CI roles",
+    )
     environments: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="per-environment overrides of the built-in profiles"
     )
@@ -118,6 +122,7 @@ class LoadedSettings:
                 region=s.region,
                 account_id=s.account_id,
                 alert_email=s.alert_email,
+                github_repository=s.github_repository,
                 overrides=s.environments,
             )
         except InvalidSetting as exc:
@@ -224,7 +229,9 @@ def _read_toml(path: Path | None, *, explicit: bool) -> tuple[str, dict[str, Any
             f"config file {path} does not exist",
             hint="check the --config path, or drop --config to use ./eventctl.toml",
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, exc) from None
+    except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
     try:
         return text, tomllib.loads(text)
@@ -233,6 +240,18 @@ def _read_toml(path: Path | None, *, explicit: bool) -> tuple[str, dict[str, Any
             f"{path}: malformed TOML: {exc}",
             hint="fix the line shown; see docs/configuration.md for the format",
         ) from None
+
+
+def _not_utf8(path: Path, exc: UnicodeDecodeError) -> ConfigError:
+    """TOML is UTF-8: say where the first other byte is, and how to convert the file."""
+    raw = bytes(exc.object)
+    line = raw.count(b"\n", 0, exc.start) + 1
+    column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+    return ConfigError(
+        f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {column})",
+        hint=f"TOML files are UTF-8: save {path.name} as UTF-8 (from Latin-1: "
+        f"iconv -f latin1 -t utf-8 {path.name} > {path.name}.new, then rename it)",
+    )
 
 
 def _find_line(text: str, dotted_key: str) -> int | None:

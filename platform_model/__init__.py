@@ -31,7 +31,14 @@ __all__ = [
     "build_platform",
 ]
 
-USER_SETTINGS = ("project", "domain", "region", "account_id", "alert_email")
+USER_SETTINGS = (
+    "project",
+    "domain",
+    "region",
+    "account_id",
+    "alert_email",
+    "github_repository",
+)
 
 
 class InvalidSetting(ValueError):
@@ -50,6 +57,7 @@ def build_platform(
     region: str = "eu-west-1",
     account_id: str | None = None,
     alert_email: str | None = None,
+    github_repository: str | None = None,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Platform:
     """The platform with per-environment `overrides` merged into the built-in profiles.
@@ -74,6 +82,7 @@ def build_platform(
             region=region,
             account_id=account_id,
             alert_email=alert_email,
+            github_repository=github_repository,
             services=SERVICES,
             queues=QUEUES,
             topics=TOPICS,

@@ -439,6 +439,11 @@ class Platform(Frozen):
     alert_email: str | None = Field(
         default=None, description="e-mail address subscribed to the alerts topic"
     )
+    github_repository: str | None = Field(
+        default=None,
+        description="the GitHub repository (owner/name) whose workflows may assume the CI "
+        "roles; unset: no CI roles",
+    )
     ecr_keep_images: int = Field(
         default=30, ge=1, le=10000, description="images each ECR repository keeps"
     )
@@ -476,6 +481,18 @@ class Platform(Frozen):
     def _email(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
             raise ValueError(f"{value!r} is not an e-mail address")
+        return value
+
+    @field_validator("github_repository")
+    @classmethod
+    def _github_repository(cls, value: str | None) -> str | None:
+        # GitHub's rules: owner 1-39 of [A-Za-z0-9-], not starting with '-'; repository names
+        # of [A-Za-z0-9._-], not '.' or '..'.
+        pattern = r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}"
+        if value is not None and (
+            not re.fullmatch(pattern, value) or value.split("/")[1] in (".", "..")
+        ):
+            raise ValueError(f"{value!r} is not a GitHub repository as owner/name")
         return value
 
     @field_validator("frontend_prefix")

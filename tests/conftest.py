@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -95,23 +96,54 @@ class MotoServer:
         }
 
 
+#: `werkzeug` serves moto with `moto_server` itself (its development server), to compare.
+MOTO_SERVER_VARIABLE = "TESTS_MOTO_SERVER"
+
+
+def _moto_command(port: int) -> list[str]:
+    """moto's application served by uvicorn, or by `moto_server` when asked (see
+    tests/helpers/moto_app.py for why not by default)."""
+    if os.environ.get(MOTO_SERVER_VARIABLE) == "werkzeug":
+        executable = shutil.which(
+            "moto_server", path=str(Path(sys.executable).parent)
+        ) or shutil.which("moto_server")
+        if executable is None:
+            pytest.skip("moto_server is not installed (pip install 'moto[server]')")
+        return [executable, "-H", "127.0.0.1", "-p", str(port)]
+    for module in ("moto.server", "flask", "uvicorn"):
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"{module} is not installed (pip install 'moto[server]' uvicorn)")
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--interface",
+        "wsgi",
+        "--factory",
+        "tests.helpers.moto_app:create_app",
+        "--app-dir",
+        str(REPO_ROOT),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+
+
 @pytest.fixture(scope="session")
 def moto_server_session(request: pytest.FixtureRequest) -> Iterator[MotoServer]:
     """One moto server for the run; its output (one line per request) goes to `moto.log` in
     the run's artifacts directory, with a line marking where each test begins."""
-    executable = shutil.which("moto_server", path=str(Path(sys.executable).parent)) or shutil.which(
-        "moto_server"
-    )
-    if executable is None:
-        pytest.skip("moto_server is not installed (pip install 'moto[server]')")
     port = free_port()
+    command = _moto_command(port)
     log_path = artifacts.run_dir(request.config) / "moto.log"
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [executable, "-H", "127.0.0.1", "-p", str(port)],
+            command,
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
+            env={**os.environ, "MOTO_PORT": str(port)},
         )
     try:
         wait_for_port(port)
@@ -186,3 +218,12 @@ def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no
         return CliResult(result.exit_code, result.stdout, result.stderr)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def image_lab(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """An image store in a temp dir with one base image, and a clean clone to build from
+    (tests/helpers/images.py); skips naming the tools when buildah & co. are missing."""
+    from tests.helpers.images import lab_fixture
+
+    yield from lab_fixture(tmp_path_factory, request.config.cache)

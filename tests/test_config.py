@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,6 +73,26 @@ def test_malformed_toml_names_file_and_line(tmp_path: Path) -> None:
         load_settings(path, {})
     assert str(path) in caught.value.message
     assert "line 2" in caught.value.message
+
+
+def test_a_file_that_is_not_utf8_names_file_line_and_byte(tmp_path: Path) -> None:
+    path = tmp_path / "eventctl.toml"
+    path.write_bytes('region = "eu-west-1"\ndomain = "caf\u00e9.example"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, {})
+    assert caught.value.message == f"{path}:2: not UTF-8 text (byte 0xe9 at column 14)"
+    assert caught.value.hint is not None
+    assert "UTF-8" in caught.value.hint and "iconv -f latin1 -t utf-8" in caught.value.hint
+
+
+def test_the_cli_says_so_in_one_line_with_the_hint(run_cli: Any, tmp_path: Path) -> None:
+    (tmp_path / "eventctl.toml").write_bytes(b"\xff\xferegion = 1\n")
+    result = run_cli("env", "list")
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert lines[0] == "error: eventctl.toml:1: not UTF-8 text (byte 0xff at column 1)", lines
+    assert lines[1].startswith("hint: TOML files are UTF-8")
+    assert len(lines) == 2 and "codec" not in result.stderr and "Traceback" not in result.stderr
 
 
 def test_unknown_key_names_file_line_and_known_keys(tmp_path: Path) -> None:

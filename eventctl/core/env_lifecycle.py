@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from eventctl.core import lifecycle
 from eventctl.core.lifecycle import ApplyProgress, ApplyResult, Output, PlanResult, Workspace
@@ -106,24 +106,72 @@ def terraform_for(target: Target) -> Terraform:
         cache = target.workdir / "terraform-plugins"
         cache.mkdir(parents=True, exist_ok=True)
         environ["TF_PLUGIN_CACHE_DIR"] = str(cache.resolve())
-    return lifecycle.find_terraform(None, environ, locking=target.locking)
+    return lifecycle.find_terraform(
+        None,
+        environ,
+        locking=target.locking,
+        version_cache=target.workdir / "terraform-version.json",
+    )
 
 
 def connect(target: Target) -> Connection:
-    """STS (the credentials work, the account is the configured one) and the state backend."""
+    """STS (the credentials work, the account is the configured one) and the state backend.
+
+    The backend's S3 and DynamoDB clients are made on their first call: a plan of an
+    initialised workspace never needs them, and loading their API models is most of what an
+    AWS client costs to make.
+    """
     from eventctl.core.state_backend import connect as connect_backend
 
-    return connect_backend(target.platform, target.env, target.aws, locking=target.locking)
+    lazy = cast("AwsTarget", _LazyClients(target.aws))
+    return connect_backend(target.platform, target.env, lazy, locking=target.locking)
+
+
+class _LazyClients:
+    """An AwsTarget whose clients are made when first used (STS at once: it is called now)."""
+
+    def __init__(self, target: AwsTarget) -> None:
+        self._target = target
+        self.region = target.region
+        self.endpoint_url = target.endpoint_url
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target, name)
+
+    def client(self, service: str, **options: Any) -> Any:
+        if service == "sts":
+            return self._target.client(service, **options)
+        return _LazyClient(lambda: self._target.client(service, **options))
+
+
+class _LazyClient:
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._client: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._client is None:
+            self._client = self._make()
+        return getattr(self._client, name)
 
 
 def open_workspace(
     target: Target, connection: Connection, terraform: Terraform, events: Events
 ) -> Workspace:
-    """Render the root module (through `target.root_factory`) and `terraform init` it."""
-    lifecycle.ensure_backend(connection.backend, target.env)
+    """Render the root module (through `target.root_factory`) and `terraform init` it.
+
+    A directory already initialised for exactly this root and backend is not initialised
+    again, and the backend is not checked again either: terraform reaches it at once.
+    """
     root = target.root_factory(target.platform, target.env, target.root_dir, terraform.binary)
-    events.message(f"terraform init in {root}")
-    return lifecycle.open_workspace(target.env, root, terraform, connection.backend)
+
+    def before_init() -> None:
+        lifecycle.ensure_backend(connection.backend, target.env)
+        events.message(f"terraform init in {root}")
+
+    return lifecycle.open_workspace(
+        target.env, root, terraform, connection.backend, before_init=before_init
+    )
 
 
 def _manual_approval(target: Target) -> bool:

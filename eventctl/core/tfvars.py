@@ -146,9 +146,31 @@ def terraform_variables(platform: Platform, env: str) -> dict[str, Any]:
             "alert_email": platform.alert_email,
             "alarms": _alarms(platform, profile),
         },
+        "cicd": _cicd(platform, env),
     }
     check_name_limits(named_resources(variables))
     return variables
+
+
+def _cicd(platform: Platform, env: str) -> dict[str, Any]:
+    """The GitHub Actions roles; the first AWS environment creates the account's OIDC provider."""
+    names = platform.names(env)
+    first_aws = next(n for n, p in platform.environments.items() if p.kind == "aws")
+    return {
+        "github_repository": platform.github_repository,
+        "create_oidc_provider": env == first_aws,
+        "role_names": {
+            kind: f"{names.prefix}-github-{kind}" for kind in ("plan", "apply", "deploy")
+        },
+        "secret_prefix": names.secret(""),
+        "state": {
+            "bucket": names.state_bucket("{account_id}"),
+            "key": names.state_key,
+            "lock_table": names.lock_table,
+            "release_prefix": names.release_prefix,
+            "deploy_lock_ids": [names.deploy_lock_id(s) for s in platform.services],
+        },
+    }
 
 
 def _aws_profile(platform: Platform, env: str) -> AwsProfile:

@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
+from services.booking.clients import EventsClient, PaymentsClient
 from services.booking.schema import (
     IDEMPOTENCY_KEY,
     BookingIn,
@@ -185,8 +186,14 @@ def create_app(
         return BookingService(
             kit.db,
             kit.outbox,
-            kit.service_client("event", timeout=timeout),
-            kit.service_client("payment", timeout=timeout),
+            EventsClient(
+                kit.service_client("event", timeout=timeout),
+                kit.platform.service("event").internal_prefix,
+            ),
+            PaymentsClient(
+                kit.service_client("payment", timeout=timeout),
+                kit.platform.service("payment").internal_prefix,
+            ),
             reconcile_after_seconds=settings.reconcile_after_seconds,
             batch=settings.reconcile_batch,
         )

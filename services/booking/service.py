@@ -34,18 +34,19 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.booking.clients import EventsClient, PaymentsClient, Refused
 from services.booking.schema import BookingIn, BookingOut, RefundOut
 from services.booking.tables import bookings
-from services.kit.calls import Reply, ServiceClient
+from services.event.schema import ReservationOut
 from services.kit.cards import last4
 from services.kit.db import Database, UtcDateTime, utcnow
 from services.kit.errors import Conflict, Invalid, NotFound, Unavailable
 from services.kit.outbox import Outbox, outbox
 from services.kit.tokens import Principal
+from services.payment.schema import ChargeIn, ChargeOut
 
 log = logging.getLogger("services.booking")
 
-RESERVATION_RELEASED = "reservation_released"  # the event service's code: id voided, holds nothing
 
 # PostgreSQL's one-statement confirmation: the booking leaves `pending` and its two messages
 # (booking-created, booking-confirmed) are queued, only if it was still pending; one round
@@ -95,16 +96,6 @@ def fingerprint(request: BookingIn) -> str:
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def _code(response: Reply) -> str | None:
-    """The error code of a refusal (see services.kit.errors), if it names one."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    code = body.get("code") if isinstance(body, dict) else None
-    return code if isinstance(code, str) else None
-
-
 def _refund_of(row: Row) -> RefundOut | None:
     """A cancelled booking's refund: recorded once the payment service returned it, pending
     until then; none when nothing was charged."""
@@ -148,30 +139,28 @@ def _message(row: Row, **changes: Any) -> dict[str, Any]:
     }
 
 
-# What a free booking is confirmed with: no payment was asked for, none exists.
-_NO_PAYMENT: dict[str, Any] = {"id": None, "status": "succeeded", "amount_cents": None}
-
-
-def _free(row: Row, hold: dict[str, Any] | None) -> bool:
+def _free(row: Row, hold: ReservationOut | None) -> bool:
     """Whether the booking costs nothing (its hold's price, or the amount it recorded)."""
     if hold is not None:
-        return int(hold["price_cents"]) * int(row.seats) == 0
+        return hold.price_cents * int(row.seats) == 0
     return bool(row.amount_cents == 0)
 
 
-def _hold_fields(row: Row, hold: dict[str, Any] | None, payment: dict[str, Any]) -> dict[str, Any]:
+def _hold_fields(
+    row: Row, hold: ReservationOut | None, payment: ChargeOut | None
+) -> dict[str, Any]:
     """Amount and event details to record: the charge's figures (or, with no charge, the
     hold's price), and the event's title and start from the hold."""
     fields: dict[str, Any] = {}
     if hold is not None:
         fields.update(
-            amount_cents=hold["price_cents"] * row.seats,
-            currency=hold["currency"],
-            event_title=hold["event_title"],
-            event_starts_at=dt.datetime.fromisoformat(hold["starts_at"]),
+            amount_cents=hold.price_cents * row.seats,
+            currency=hold.currency,
+            event_title=hold.event_title,
+            event_starts_at=hold.starts_at,
         )
-    if payment.get("amount_cents") is not None:
-        fields.update(amount_cents=payment["amount_cents"], currency=payment["currency"])
+    if payment is not None and payment.amount_cents is not None:
+        fields.update(amount_cents=payment.amount_cents, currency=payment.currency)
     return fields
 
 
@@ -180,8 +169,8 @@ class BookingService:
         self,
         db: Database,
         outbox: Outbox,
-        events: ServiceClient,
-        payments: ServiceClient,
+        events: EventsClient,
+        payments: PaymentsClient,
         *,
         reconcile_after_seconds: float = 30.0,
         batch: int = 100,
@@ -257,7 +246,7 @@ class BookingService:
         if hold is None:
             return await self._closed_elsewhere(row)
         if _free(row, hold):  # nothing to pay: the payment service is not involved at all
-            return await self._confirm(row, _NO_PAYMENT, hold)
+            return await self._confirm(row, None, hold)
         if request.card_number is None:
             await self._abandon(row)
             raise Invalid(
@@ -266,70 +255,52 @@ class BookingService:
                 field="card_number",
             )
         payment = await self._charge(row, hold, request)
-        if payment["status"] == "succeeded":
+        if payment.status == "succeeded":
             return await self._confirm(row, payment, hold)
         return await self._fail(row, payment, hold)
 
-    async def _reserve(self, row: Row) -> dict[str, Any] | None:
+    async def _reserve(self, row: Row) -> ReservationOut | None:
         """The seat hold; None when the reservation id was already released, or voided before
         this reservation arrived (it holds nothing and never will). Cleans up on refusal."""
         try:
-            response = await self.events.call(
-                "POST",
-                f"/internal/events/{row.event_id}/reservations",
-                {"reservation_id": row.id, "seats": row.seats},
-            )
+            return await self.events.reserve(row.event_id, row.id, row.seats)
         except Unavailable as exc:
             await (self._abandon(row) if exc.sent else self._discard(row.id))
             raise
-        if response.status_code in (200, 201):
-            hold: dict[str, Any] = response.json()
-            return hold if hold["status"] == "held" else None
-        if response.status_code == 410 and _code(response) == RESERVATION_RELEASED:
-            return None
-        await self._discard(row.id)
-        if response.status_code == 409:
-            raise Conflict(
-                response.json().get("detail", "Not enough seats left."), code="not_enough_seats"
-            )
-        if response.status_code in (404, 410):
-            raise NotFound("event not found")
-        raise RuntimeError(f"the event service refused a reservation: {response.status_code}")
+        except (Conflict, NotFound, Refused):
+            await self._discard(row.id)
+            raise
 
-    async def _charge(self, row: Row, hold: dict[str, Any], request: BookingIn) -> dict[str, Any]:
+    async def _charge(self, row: Row, hold: ReservationOut, request: BookingIn) -> ChargeOut:
         """The payment for this booking (succeeded, declined or voided)."""
         assert request.card_number is not None  # checked by the caller
-        body = {
-            "idempotency_key": row.id,
-            "booking_id": row.id,
-            "user_id": row.user_id,
-            "user_email": row.user_email,
-            "amount_cents": hold["price_cents"] * row.seats,
-            "currency": hold["currency"],
-            "card_number": request.card_number.get_secret_value(),
-        }
+        charge = ChargeIn.model_construct(
+            idempotency_key=row.id,
+            booking_id=row.id,
+            user_id=row.user_id,
+            user_email=row.user_email,
+            amount_cents=hold.price_cents * row.seats,
+            currency=hold.currency,
+            card_number=request.card_number,
+        )
         try:
-            response = await self.payments.call("POST", "/internal/payments/charges", body)
-            if response.status_code == 409:  # charged before with other figures (a replay
-                # after a price change): the first charge is the one that counts
-                response = await self.payments.call("GET", f"/internal/payments/charges/{row.id}")
+            return await self.payments.charge(charge)
         except Unavailable as exc:
             if not exc.sent:  # nothing was charged: give the seats back and forget it
                 await self._abandon(row)
             raise  # otherwise the seats stay held until the booking is reconciled
-        if response.status_code not in (200, 201):
+        except Refused:
             await self._abandon(row)
-            raise RuntimeError(f"the payment service refused a charge: {response.status_code}")
-        payment: dict[str, Any] = response.json()
-        return payment
+            raise
 
     async def _confirm(
-        self, row: Row, payment: dict[str, Any], hold: dict[str, Any] | None
+        self, row: Row, payment: ChargeOut | None, hold: ReservationOut | None
     ) -> BookingOut:
+        """Confirm it, paid by `payment` (None: free, nothing was paid)."""
         now = utcnow()
         changes = {
             "status": "confirmed",
-            "payment_id": payment["id"],
+            "payment_id": payment.id if payment is not None else None,
             "updated_at": now,
             **_hold_fields(row, hold, payment),
         }
@@ -373,17 +344,15 @@ class BookingService:
         async with self.db.single() as conn:
             return (await conn.execute(CONFIRM_SQL, params)).first()
 
-    async def _fail(
-        self, row: Row, payment: dict[str, Any], hold: dict[str, Any] | None
-    ) -> BookingOut:
+    async def _fail(self, row: Row, payment: ChargeOut, hold: ReservationOut | None) -> BookingOut:
         async with self.db.write() as conn:
             failed = await self._transition(
                 conn,
                 row.id,
                 "pending",
                 status="payment_failed",
-                payment_id=payment["id"] if payment["status"] == "declined" else None,
-                failure_reason=payment.get("decline_reason") or "payment not completed",
+                payment_id=payment.id if payment.status == "declined" else None,
+                failure_reason=payment.decline_reason or "payment not completed",
                 settled=False,
                 updated_at=utcnow(),
                 **_hold_fields(row, hold, payment),
@@ -439,10 +408,10 @@ class BookingService:
                 refund = {"refund_status": "none", "refund_cents": None}  # never charged
             elif row.status == "cancelled":
                 payment = await self._refund(row.id)
-                refunded = payment["status"] == "refunded"
+                refunded = payment.status == "refunded"
                 refund = {
                     "refund_status": "refunded" if refunded else "none",
-                    "refund_cents": payment["amount_cents"] if refunded else None,
+                    "refund_cents": payment.amount_cents if refunded else None,
                 }
             await self._release(row)
         except Unavailable:
@@ -465,24 +434,14 @@ class BookingService:
 
         await asyncio.gather(*(one(row) for row in rows))
 
-    async def _refund(self, booking_id: str) -> dict[str, Any]:
+    async def _refund(self, booking_id: str) -> ChargeOut:
         """Refund the booking's charge (a key never charged is voided instead)."""
-        response = await self.payments.call(
-            "POST", f"/internal/payments/charges/{booking_id}/refund"
-        )
-        if response.status_code != 200:
-            raise RuntimeError(f"the payment service refused a refund: {response.status_code}")
-        payment: dict[str, Any] = response.json()
-        return payment
+        return await self.payments.refund(booking_id)
 
     async def _release(self, row: Row) -> None:
         """Give the booking's seats back. A reservation that has not arrived (yet) is voided
         by the event service, so it cannot take seats when it does."""
-        response = await self.events.call(
-            "DELETE", f"/internal/events/{row.event_id}/reservations/{row.id}"
-        )
-        if response.status_code not in (200, 404):  # 404: the event does not exist
-            raise RuntimeError(f"the event service refused a release: {response.status_code}")
+        await self.events.release(row.event_id, row.id)
 
     # -- reconciliation ------------------------------------------------------------------
 
@@ -514,31 +473,21 @@ class BookingService:
     async def _resolve(self, row: Row) -> None:
         """A booking whose request died: its payment's real state decides."""
         try:
-            hold = await self._reservation(row)
-            if hold is not None and hold["status"] == "held" and _free(row, hold):
-                await self._confirm(row, _NO_PAYMENT, hold)
+            hold = await self.events.reservation(row.event_id, row.id)
+            if hold is not None and hold.status == "held" and _free(row, hold):
+                await self._confirm(row, None, hold)
                 return
-            response = await self.payments.call("POST", f"/internal/payments/charges/{row.id}/void")
+            payment = await self.payments.void(row.id)
         except Unavailable:
             return  # next round
-        payment: dict[str, Any] = response.json()
-        if payment["status"] == "succeeded":
+        if payment.status == "succeeded":
             outcome = await self._confirm(row, payment, hold)
         else:
             outcome = await self._fail(row, payment, hold)
         log.info(
             "reconciled a pending booking",
-            extra={"booking_id": row.id, "payment": payment["status"], "now": outcome.status},
+            extra={"booking_id": row.id, "payment": payment.status, "now": outcome.status},
         )
-
-    async def _reservation(self, row: Row) -> dict[str, Any] | None:
-        response = await self.events.call(
-            "GET", f"/internal/events/{row.event_id}/reservations/{row.id}"
-        )
-        if response.status_code != 200:
-            return None
-        hold: dict[str, Any] = response.json()
-        return hold
 
     # -- cancellation --------------------------------------------------------------------
 

@@ -258,10 +258,20 @@ async def _open_kit(
     stack.push_async_callback(http.aclose)
     publisher = None
     if settings.outbox_enabled and (service.publishes_queues or service.publishes_topics):
-        sns, sqs = overrides.aws_clients or aws_clients(
-            settings.aws_region, settings.aws_endpoint_url
+        connect = functools.partial(
+            aws_clients,
+            settings.aws_region,
+            settings.aws_endpoint_url,
+            topics=bool(service.publishes_topics),
+            queues=bool(service.publishes_queues),
         )
-        publisher = Publisher(service, names, sns, sqs, settings.aws_account_id)
+        if overrides.aws_clients is not None:
+            sns, sqs = overrides.aws_clients
+            publisher = Publisher(service, names, sns, sqs, settings.aws_account_id)
+        else:  # made at the first publish (see Publisher)
+            publisher = Publisher(
+                service, names, None, None, settings.aws_account_id, connect=connect
+            )
     outbox_ = Outbox(service.name, check=functools.partial(check_destination, service))
     relay = None
     if publisher is not None:

@@ -6,7 +6,9 @@ calls; the outbox relay runs them in a worker thread.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal
 
@@ -27,16 +29,45 @@ def check_destination(service: Service, kind: str, name: str) -> None:
 
 
 class Publisher:
-    """Sends message bodies to the topics and queues `service` may publish to."""
+    """Sends message bodies to the topics and queues `service` may publish to.
 
-    def __init__(self, service: Service, names: Names, sns: Any, sqs: Any, account_id: str | None):
+    With `connect` instead of clients, the (sns, sqs) clients are made at the first publish:
+    a service that has nothing to publish yet has not imported boto3 (tens of MiB)."""
+
+    def __init__(
+        self,
+        service: Service,
+        names: Names,
+        sns: Any,
+        sqs: Any,
+        account_id: str | None,
+        *,
+        connect: Callable[[], tuple[Any, Any]] | None = None,
+    ):
         self.service = service
         self.names = names
-        self.sns = sns
-        self.sqs = sqs
+        self._clients = None if connect else (sns, sqs)
+        self._connect = connect
+        self._connecting = threading.Lock()
         self.account_id = account_id
         self._topic_arns: dict[str, str] = {}
         self._queue_urls: dict[str, str] = {}
+
+    def _made(self) -> tuple[Any, Any]:
+        if self._clients is None:
+            with self._connecting:
+                if self._clients is None:
+                    assert self._connect is not None
+                    self._clients = self._connect()
+        return self._clients
+
+    @property
+    def sns(self) -> Any:
+        return self._made()[0]
+
+    @property
+    def sqs(self) -> Any:
+        return self._made()[1]
 
     def publish(self, kind: Kind, name: str, body: str, attributes: dict[str, str]) -> None:
         check_destination(self.service, kind, name)
@@ -126,24 +157,35 @@ class Publisher:
         return arn
 
 
-def aws_clients(region: str, endpoint_url: str | None) -> tuple[Any, Any]:
-    """(sns, sqs) boto3 clients with short timeouts: the relay retries, the request never waits."""
+@functools.cache
+def aws_session(region: str) -> Any:
+    """The process's one boto3 session: its clients share one loader, so the endpoint data
+    and each service model are read once, not once per client."""
     import boto3
+
+    return boto3.session.Session(region_name=region)
+
+
+def aws_clients(
+    region: str, endpoint_url: str | None, *, topics: bool = True, queues: bool = True
+) -> tuple[Any, Any]:
+    """(sns, sqs) boto3 clients with short timeouts: the relay retries, the request never waits.
+
+    Only those the service publishes with are made (`topics`, `queues`); the other is None."""
     from botocore.config import Config
 
     config = Config(
         connect_timeout=2, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"}
     )
-    session = boto3.session.Session(region_name=region)
+    session = aws_session(region)
     return (
-        session.client("sns", endpoint_url=endpoint_url, config=config),
-        session.client("sqs", endpoint_url=endpoint_url, config=config),
+        session.client("sns", endpoint_url=endpoint_url, config=config) if topics else None,
+        session.client("sqs", endpoint_url=endpoint_url, config=config) if queues else None,
     )
 
 
 def consumer_sqs_client(region: str, endpoint_url: str | None, wait_seconds: int) -> Any:
     """An SQS client for long polls: its read timeout outlasts the poll's wait."""
-    import boto3
     from botocore.config import Config
 
     config = Config(
@@ -152,9 +194,7 @@ def consumer_sqs_client(region: str, endpoint_url: str | None, wait_seconds: int
         retries={"max_attempts": 3, "mode": "standard"},
         max_pool_connections=20,
     )
-    return boto3.session.Session(region_name=region).client(
-        "sqs", endpoint_url=endpoint_url, config=config
-    )
+    return aws_session(region).client("sqs", endpoint_url=endpoint_url, config=config)
 
 
 def _attributes(attributes: dict[str, str]) -> dict[str, dict[str, str]]:

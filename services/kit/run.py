@@ -22,6 +22,7 @@ def run(service_name: str, factory: str) -> None:
         access_log=False,
         proxy_headers=False,  # the request middleware reads X-Forwarded-For itself
         server_header=False,
+        ws="none",  # no service speaks WebSocket: do not import a WebSocket library
         timeout_graceful_shutdown=20,
         workers=int(os.environ.get("WEB_CONCURRENCY", "1")),
     )

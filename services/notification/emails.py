@@ -145,12 +145,11 @@ class SesMailer:
 
 
 def ses_client(region: str, endpoint_url: str | None) -> Any:
-    import boto3
     from botocore.config import Config
+
+    from services.kit.messaging import aws_session
 
     config = Config(
         connect_timeout=2, read_timeout=10, retries={"max_attempts": 3, "mode": "standard"}
     )
-    return boto3.session.Session(region_name=region).client(
-        "sesv2", endpoint_url=endpoint_url, config=config
-    )
+    return aws_session(region).client("sesv2", endpoint_url=endpoint_url, config=config)

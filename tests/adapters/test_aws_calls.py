@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
 
-from eventctl.adapters.aws._calls import AwsError, Backoff, ThrottledError, call
+from eventctl.adapters.aws._calls import AwsError, Backoff, CredentialsError, ThrottledError, call
+from eventctl.adapters.aws.clients import AwsTarget
 
 
 def client_error(code: str, message: str = "nope") -> ClientError:
@@ -80,3 +82,74 @@ def test_other_errors_keep_the_aws_code_and_message() -> None:
         call("DescribeServices", Flaky(client_error("InvalidParameterException", "bad")), Backoff())
     assert caught.value.code == "InvalidParameterException"
     assert caught.value.message == "DescribeServices: InvalidParameterException: bad"
+
+
+def test_a_request_s_hints_say_what_a_code_means_for_it() -> None:
+    hints = {"AccessDeniedException": "needs pricing:GetProducts", "BucketAlreadyExists": "taken"}
+    with pytest.raises(AwsError) as denied:
+        call("GetProducts", Flaky(client_error("AccessDeniedException")), Backoff(), hints=hints)
+    assert denied.value.message == "GetProducts: access denied (AccessDeniedException): nope"
+    assert denied.value.hint == "needs pricing:GetProducts"
+    with pytest.raises(AwsError) as taken:
+        call("CreateBucket b", Flaky(client_error("BucketAlreadyExists")), Backoff(), hints=hints)
+    assert (taken.value.code, taken.value.hint) == ("BucketAlreadyExists", "taken")
+    throttled = Flaky(*(client_error("ThrottlingException") for _ in range(2)))
+    hints = {"ThrottlingException": "run it again later"}
+    with pytest.raises(ThrottledError) as slow:
+        call("x", throttled, Backoff(attempts=2, sleep=lambda _: None), hints=hints)
+    assert slow.value.hint == "run it again later"
+
+
+def test_hints_reach_fn_only_as_hints() -> None:
+    seen: dict[str, Any] = {}
+
+    def fn(**kwargs: Any) -> str:
+        seen.update(kwargs)
+        return "done"
+
+    assert call("x", fn, Backoff(), hints={"A": "b"}, Bucket="b") == "done"
+    assert seen == {"Bucket": "b"}
+
+
+@pytest.mark.parametrize(
+    ("code", "why"),
+    [("ExpiredToken", "have expired"), ("InvalidClientTokenId", "AWS rejected them")],
+)
+def test_credential_failures_are_credentials_errors(code: str, why: str) -> None:
+    with pytest.raises(CredentialsError) as caught:
+        call("GetCallerIdentity", Flaky(client_error(code)), Backoff())
+    assert "AWS credentials missing or invalid" in caught.value.message
+    assert why in caught.value.message and caught.value.code == code
+
+
+def test_an_error_keeps_the_status_and_response_for_the_adapter() -> None:
+    failure = ClientError(
+        {
+            "Error": {"Code": "301", "Message": "Moved"},
+            "ResponseMetadata": {"HTTPStatusCode": 301, "HTTPHeaders": {"x": "y"}},
+        },
+        "HeadBucket",
+    )
+    with pytest.raises(AwsError) as caught:
+        call("HeadBucket b", Flaky(failure), Backoff())
+    assert caught.value.status == 301
+    assert caught.value.response["ResponseMetadata"]["HTTPHeaders"] == {"x": "y"}
+
+
+def test_a_target_without_credentials_refuses_before_any_request(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", raising=False)
+    monkeypatch.delenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", raising=False)
+    monkeypatch.delenv("AWS_WEB_IDENTITY_TOKEN_FILE", raising=False)
+    target = AwsTarget(region="eu-west-1", endpoint_url="http://127.0.0.1:9")
+    with pytest.raises(CredentialsError) as caught:
+        target.require_credentials("ce")
+    assert caught.value.message == "no AWS credentials found for ce"
+    assert caught.value.hint and caught.value.hint.startswith("set AWS_PROFILE")
+    AwsTarget(region="eu-west-1", static_credentials=("local", "local")).require_credentials()

@@ -106,7 +106,11 @@ def lab(
     return Lab(run_cli, moto_server, root, tmp_path, component_logs)
 
 
-def _wait_for(condition: Callable[[], object], seconds: float = 30) -> None:
+#: Bounds, not expectations: how long a loaded machine may take before a test gives up.
+PATIENCE = 240
+
+
+def _wait_for(condition: Callable[[], object], seconds: float = PATIENCE) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
@@ -301,7 +305,7 @@ def test_local_has_no_plan_and_aws_environments_run_every_service(lab: Lab) -> N
 
 
 def test_lock_contention_reports_the_holder_and_changes_nothing(lab: Lab) -> None:
-    holder_root = TestRoot(label="held", hold_seconds=6)
+    holder_root = TestRoot(label="held", hold_seconds=PATIENCE, release_file=lab.tmp_path / "go")
     workspace = lab.workspace("dev", holder_root, "teammate")
     planned = lifecycle.plan(workspace)
     failure: list[BaseException] = []
@@ -327,10 +331,14 @@ def test_lock_contention_reports_the_holder_and_changes_nothing(lab: Lab) -> Non
         assert "--lock-timeout" in message and "eventctl env unlock dev" in message
         assert state_versions(lab.moto) == versions, "the second run changed nothing"
 
-        waited = lab.run("env", "up", "dev", "--yes", "--lock-timeout", "60s")
+        # The teammate finishes while this run waits for the lock (or before it asks).
+        threading.Timer(2.0, holder_root.release).start()
+        waited = lab.run("env", "up", "dev", "--yes", "--lock-timeout", f"{PATIENCE}s")
         assert waited.exit_code == 0, waited
     finally:
-        thread.join(timeout=60)
+        if not holder_root.release_file.exists():  # type: ignore[union-attr]
+            holder_root.release()
+        thread.join(timeout=PATIENCE)
     assert not failure
     assert lab.resources()["terraform_data.slow"]["output"]["value"] == "one", (
         "applied after waiting"
@@ -339,7 +347,9 @@ def test_lock_contention_reports_the_holder_and_changes_nothing(lab: Lab) -> Non
 
 def _stale_lock(lab: Lab) -> str:
     """A lock left behind by a killed terraform apply (started, then killed, here)."""
-    workspace = lab.workspace("dev", TestRoot(label="crashed", hold_seconds=30), "crashed-job")
+    never = lab.tmp_path / "never-released"
+    crashing = TestRoot(label="crashed", hold_seconds=PATIENCE, release_file=never)
+    workspace = lab.workspace("dev", crashing, "crashed-job")
     planned = lifecycle.plan(workspace)
     process = subprocess.Popen(
         [workspace.terraform.binary, "apply", "-input=false", "-json", str(planned.plan_file)],
@@ -395,7 +405,8 @@ def test_lockfile_locking_end_to_end(lab: Lab) -> None:
 
 
 def test_ctrl_c_during_apply_releases_the_lock(lab: Lab) -> None:
-    workspace = lab.workspace("dev", TestRoot(hold_seconds=20), "interrupted")
+    held = TestRoot(hold_seconds=PATIENCE, release_file=lab.tmp_path / "never-released")
+    workspace = lab.workspace("dev", held, "interrupted")
     planned = lifecycle.plan(workspace)
 
     pressed: list[str] = []
@@ -418,12 +429,15 @@ def test_ctrl_c_during_apply_releases_the_lock(lab: Lab) -> None:
 
 DRIVER = """
 import sys
-sys.path.insert(0, {tests!r})
+sys.path.insert(0, {checkout!r})  # this checkout's eventctl and tests
+from pathlib import Path
 from tests.helpers.lifecycle import TestRoot
 from eventctl.cli.env import _root as env_lifecycle
 from eventctl.cli.main import main
 
-env_lifecycle.root_factory = TestRoot(label="interrupted", hold_seconds=30)
+env_lifecycle.root_factory = TestRoot(
+    label="interrupted", hold_seconds={patience}, release_file=Path({never!r})
+)
 sys.argv = ["eventctl", "env", "up", "dev", "--yes"]
 main()
 """
@@ -432,7 +446,10 @@ main()
 def test_ctrl_c_during_env_up_says_the_lock_was_released(lab: Lab, tmp_path: Path) -> None:
     # A real eventctl process (the seam set by a small driver), interrupted like at a terminal.
     driver = tmp_path / "driver.py"
-    driver.write_text(DRIVER.format(tests=str(Path(__file__).parent)))
+    never = str(tmp_path / "never-released")
+    driver.write_text(
+        DRIVER.format(checkout=str(Path(__file__).parents[2]), patience=PATIENCE, never=never)
+    )
     operator = tmp_path / "operator"
     operator.mkdir()
 
@@ -455,9 +472,9 @@ def test_ctrl_c_during_env_up_says_the_lock_was_released(lab: Lab, tmp_path: Pat
         ) as process,
     ):
         try:
-            _wait_for(applying, seconds=60)
+            _wait_for(applying)
             process.send_signal(signal.SIGINT)
-            _, stderr = process.communicate(timeout=60)
+            _, stderr = process.communicate(timeout=PATIENCE)
         finally:
             if process.poll() is None:  # only when the test already failed
                 kill_tree(process)  # eventctl and its terraform, which has a session of its own

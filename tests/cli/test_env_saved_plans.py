@@ -7,6 +7,7 @@ TestRoot (tests/helpers/lifecycle.py).
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import zipfile
 from collections.abc import Callable
@@ -165,3 +166,23 @@ def test_ci_never_prompts(lab: Lab, tmp_path: Path) -> None:
     assert gated.exit_code == 0, gated
     assert "\x1b[" not in gated.stdout + gated.stderr, "no colour in CI"
     assert lab.label("prod") == "one"
+
+
+def test_an_unchanged_workspace_is_not_initialised_again(lab: Lab) -> None:
+    first = lab.run("env", "plan", "dev")
+    assert first.exit_code == 2, first
+    assert "terraform init in" in first.stderr
+    again = lab.run("env", "plan", "dev")
+    assert again.exit_code == 2, again
+    assert "terraform init in" not in again.stderr, "nothing changed: no init"
+    assert again.stdout == first.stdout
+
+    lab.root.text += '\nresource "terraform_data" "extra" {\n  input = "x"\n}\n'
+    changed = lab.run("env", "plan", "dev")
+    assert "terraform init in" in changed.stderr, "the configuration changed: init"
+    assert "3 to create" in changed.stdout
+
+    shutil.rmtree(Path(".eventctl/dev/terraform/.terraform"))
+    removed = lab.run("env", "plan", "dev")
+    assert removed.exit_code == 2, removed
+    assert "terraform init in" in removed.stderr, "the initialised state is gone: init"

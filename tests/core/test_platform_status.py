@@ -66,7 +66,7 @@ def test_a_missing_cluster_is_an_error_with_a_hint(moto_server: Any, platform: P
 
 
 def test_the_local_environment_is_refused(moto_server: Any, platform: Platform) -> None:
-    with pytest.raises(EventctlError, match="local environment"):
+    with pytest.raises(EventctlError, match="local environment") as caught:
         platform_status(
             platform,
             "local",
@@ -74,6 +74,8 @@ def test_the_local_environment_is_refused(moto_server: Any, platform: Platform) 
             load_balancing=LoadBalancing(moto_server.client("elbv2")),
             cloudwatch=CloudWatch(moto_server.client("cloudwatch")),
         )
+
+    assert "`eventctl env ps`" in str(caught.value.hint)  # what shows the local platform
 
 
 def test_everything_running_and_rolled_out_is_healthy(moto_server: Any, platform: Platform) -> None:

@@ -34,16 +34,33 @@ variable "label" {
 }
 
 variable "hold_seconds" {
-  description = "how long creating `slow` holds the state lock (bounded, fixed)"
+  description = "how long creating `slow` holds the state lock (at most, with release_file)"
   type        = number
   default     = 0
+}
+
+variable "release_file" {
+  description = "when set, creating `slow` ends as soon as this file exists"
+  type        = string
+  default     = ""
+}
+
+locals {
+  wait_for_release = join("; ", [
+    "i=0",
+    "while [ ! -e $RELEASE ] && [ $i -lt ${var.hold_seconds * 10} ]",
+    "do sleep 0.1",
+    "i=$((i+1))",
+    "done",
+  ])
 }
 
 resource "terraform_data" "slow" {
   input            = var.label
   triggers_replace = [var.label, var.hold_seconds]
   provisioner "local-exec" {
-    command = "sleep ${var.hold_seconds}"
+    command     = var.release_file == "" ? "sleep ${var.hold_seconds}" : local.wait_for_release
+    environment = { RELEASE = var.release_file }
   }
 }
 
@@ -67,15 +84,30 @@ class TestRoot:
 
     `label` and `hold_seconds` go to terraform.tfvars.json; change them between runs to make
     the next plan replace `slow` (whose creation sleeps `hold_seconds`, holding the lock).
+    With `release_file`, creating `slow` holds the lock until that file exists (`release()`),
+    `hold_seconds` at most: a test that needs the lock held while it does something does not
+    depend on how fast a loaded machine does it.
     """
 
     __test__ = False
 
-    def __init__(self, label: str = "one", hold_seconds: int = 0, text: str = ROOT_TF) -> None:
+    def __init__(
+        self,
+        label: str = "one",
+        hold_seconds: int = 0,
+        text: str = ROOT_TF,
+        release_file: Path | None = None,
+    ) -> None:
         self.label = label
         self.hold_seconds = hold_seconds
         self.text = text
+        self.release_file = release_file
         self.calls: list[tuple[str, Path]] = []
+
+    def release(self) -> None:
+        """Let the creation of `slow` finish (and so its apply release the lock)."""
+        assert self.release_file is not None
+        self.release_file.touch()
 
     def __call__(self, platform: Any, env: str, out_dir: Path, terraform_bin: str | None) -> Path:
         self.calls.append((env, out_dir))
@@ -85,9 +117,10 @@ class TestRoot:
 
     def write(self, root: Path) -> None:
         (root / "main.tf").write_text(self.text)
-        (root / "terraform.tfvars.json").write_text(
-            json.dumps({"label": self.label, "hold_seconds": self.hold_seconds})
-        )
+        variables = {"label": self.label, "hold_seconds": self.hold_seconds}
+        if self.release_file is not None:
+            variables["release_file"] = str(self.release_file)
+        (root / "terraform.tfvars.json").write_text(json.dumps(variables))
 
 
 def aws_environ(moto: Any, **extra: str) -> dict[str, str]:

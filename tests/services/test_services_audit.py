@@ -12,7 +12,7 @@ from services.auth.app import create_app
 from services.auth.settings import AuthSettings
 from services.kit.app import Overrides
 from services.kit.audit import audit_log
-from tests.services.conftest import register, signed_in
+from tests.helpers.services import register, signed_in
 
 
 async def _records(client: TestClient) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import jwt
 from starlette.testclient import TestClient
 
-from tests.services.conftest import PLATFORM, bearer, login, receive_all, register, signed_in
+from tests.helpers.services import PLATFORM, bearer, login, receive_all, register, signed_in
 
 
 def test_register_returns_the_user_without_secrets(auth: TestClient) -> None:

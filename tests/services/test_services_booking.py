@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.services import User, signed_in
 from tests.services.cluster import Cluster, Crash
-from tests.services.conftest import User, signed_in
 from tests.services.ledger import assert_reconciled, read_ledger
 from tests.services.test_services_event import create_event
 

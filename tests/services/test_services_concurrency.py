@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 from starlette.testclient import TestClient
 
-from tests.services.conftest import SERVICE_TOKEN, signed_in
+from tests.helpers.services import SERVICE_TOKEN, signed_in
 from tests.services.test_services_event import INTERNAL, create_event
 
 

@@ -13,7 +13,7 @@ from services.kit.consumer import ConsumerOptions, Message, QueueConsumer
 from services.kit.db import Database
 from services.kit.inbox import MIGRATIONS, Inbox
 from services.kit.migrations import migrate
-from tests.services.conftest import ENV, PLATFORM, Backend, queue_url
+from tests.helpers.services import ENV, PLATFORM, Backend, queue_url
 
 QUEUE = "user-registration"
 

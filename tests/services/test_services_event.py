@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from starlette.testclient import TestClient
 
 from services.event import tables
-from tests.services.conftest import SERVICE_TOKEN, Backend, User, receive_all, signed_in
+from tests.helpers.services import SERVICE_TOKEN, Backend, User, receive_all, signed_in
 
 INTERNAL = {"X-Service-Token": SERVICE_TOKEN}
 

@@ -23,7 +23,7 @@ from services.kit.db import Database
 from services.kit.migrations import Migration, MigrationError, create_tables, migrate
 from services.kit.openapi import iter_routes
 from services.kit.store import MemoryStore, RedisStore, Store
-from tests.services.conftest import REDIS_URL, Backend, signed_in
+from tests.helpers.services import REDIS_URL, Backend, signed_in
 
 
 def _store(backend: Backend) -> Store:

@@ -12,8 +12,8 @@ import pytest
 
 from services.kit.consumer import Message
 from services.notification.emails import EMAILS, Templates
+from tests.helpers.services import queue_url, sent_emails, signed_in
 from tests.services.cluster import Cluster
-from tests.services.conftest import queue_url, sent_emails, signed_in
 
 
 def wait_for(condition: Any, timeout: float = 15.0) -> Any:

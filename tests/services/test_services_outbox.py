@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from services.auth.app import create_app
 from services.auth.settings import AuthSettings
-from tests.services.conftest import receive_all, register
+from tests.helpers.services import receive_all, register
 
 
 def _free_port() -> int:

@@ -12,7 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from services.kit.cards import luhn_valid
-from tests.services.conftest import SERVICE_TOKEN, User, receive_all, signed_in
+from tests.helpers.services import SERVICE_TOKEN, User, receive_all, signed_in
 
 INTERNAL = {"X-Service-Token": SERVICE_TOKEN}
 GOOD_CARD = "4242424242424242"

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.services import User, login, queue_url, register, sent_emails, signed_in
 from tests.services.cluster import Cluster
-from tests.services.conftest import User, login, queue_url, register, sent_emails, signed_in
 from tests.services.ledger import assert_reconciled, read_ledger
 from tests.services.test_services_booking import DECLINED_CARD, book, seats_left
 from tests.services.test_services_event import create_event

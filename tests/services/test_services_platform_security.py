@@ -11,8 +11,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.kit.openapi import iter_routes
+from tests.helpers.services import SERVICE_TOKEN, sent_emails, signed_in
 from tests.services.cluster import Cluster
-from tests.services.conftest import SERVICE_TOKEN, sent_emails, signed_in
 from tests.services.test_services_booking import book
 from tests.services.test_services_event import create_event
 

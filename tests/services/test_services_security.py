@@ -15,7 +15,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from services.auth.keys import generate_private_key
-from tests.services.conftest import PLATFORM, User, bearer, signed_in
+from tests.helpers.services import PLATFORM, User, bearer, signed_in
 from tests.services.test_services_event import create_event, event_body
 
 

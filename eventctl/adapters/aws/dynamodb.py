@@ -106,3 +106,86 @@ class DynamoDb:
         if not item:
             return None
         return {name: value["S"] for name, value in item.items() if "S" in value}
+
+
+# -- items written on the one call seam (the deploy lock) ---------------------------------
+
+
+class LockItems:
+    """Conditional writes of string items (the deploy locks) in one table, throttling retried."""
+
+    def __init__(self, client: Any, backoff: Backoff | None = None) -> None:
+        self.client = client
+        self.backoff = backoff or Backoff()
+
+    def put_if_absent(self, table: str, item: Mapping[str, str], key: str = "LockID") -> bool:
+        """Write `item` only if no item has its `key`; False when one does."""
+        try:
+            call(
+                f"PutItem in {table}",
+                self.client.put_item,
+                self.backoff,
+                TableName=table,
+                Item={name: {"S": value} for name, value in item.items()},
+                ConditionExpression="attribute_not_exists(#key)",
+                ExpressionAttributeNames={"#key": key},
+            )
+        except AwsError as exc:
+            if exc.code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def get(self, table: str, key: Mapping[str, str]) -> dict[str, str] | None:
+        """The item with string key `key` (a consistent read), string attributes; None if absent."""
+        response = call(
+            f"GetItem in {table}",
+            self.client.get_item,
+            self.backoff,
+            TableName=table,
+            Key={name: {"S": value} for name, value in key.items()},
+            ConsistentRead=True,
+        )
+        item = response.get("Item") or {}
+        return {name: value["S"] for name, value in item.items() if "S" in value} or None
+
+    def delete_if(
+        self, table: str, key: Mapping[str, str], attribute: str, expected: str | None
+    ) -> bool:
+        """Delete the item `key` if its `attribute` is `expected` (None: whatever it holds);
+        False when the item is gone or holds another value."""
+        condition: dict[str, Any] = {}
+        if expected is not None:
+            condition = {
+                "ConditionExpression": "#attr = :expected",
+                "ExpressionAttributeNames": {"#attr": attribute},
+                "ExpressionAttributeValues": {":expected": {"S": expected}},
+            }
+        try:
+            call(
+                f"DeleteItem in {table}",
+                self.client.delete_item,
+                self.backoff,
+                TableName=table,
+                Key={name: {"S": value} for name, value in key.items()},
+                **condition,
+            )
+        except AwsError as exc:
+            if exc.code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def table_exists(self, table: str) -> bool:
+        try:
+            call(
+                f"DescribeTable {table}",
+                self.client.describe_table,
+                self.backoff,
+                TableName=table,
+            )
+        except AwsError as exc:
+            if exc.code == "ResourceNotFoundException":
+                return False
+            raise
+        return True

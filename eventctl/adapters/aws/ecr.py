@@ -1,7 +1,9 @@
-"""ECR: what a repository holds, and whether an image tag is in it."""
+"""ECR: what a repository holds, whether an image tag is in it, and the registry login."""
 
 from __future__ import annotations
 
+import base64
+from dataclasses import dataclass, field
 from typing import Any
 
 from eventctl.adapters.aws._calls import AwsError, Backoff, call
@@ -80,3 +82,23 @@ class Ecr:
             raise
         details = response.get("imageDetails", [])
         return str(details[0]["imageDigest"]) if details else None
+
+    def login(self) -> RegistryLogin:
+        """Registry credentials from GetAuthorizationToken (what `aws ecr get-login-password`
+        prints): user `AWS`, a password valid for 12 hours, and the registry's endpoint."""
+        response = call("GetAuthorizationToken", self.client.get_authorization_token, self.backoff)
+        (data,) = response["authorizationData"][:1]
+        decoded = base64.b64decode(data["authorizationToken"]).decode()
+        username, _, password = decoded.partition(":")
+        return RegistryLogin(
+            username=username, password=password, endpoint=str(data["proxyEndpoint"])
+        )
+
+
+@dataclass(frozen=True)
+class RegistryLogin:
+    """What logs in to an ECR registry. `password` is a secret: never print or log it."""
+
+    username: str
+    password: str = field(repr=False)
+    endpoint: str  # "https://<account>.dkr.ecr.<region>.amazonaws.com"

@@ -262,3 +262,133 @@ def _bucket_region(response: Mapping[str, Any]) -> str | None:
     headers = response.get("ResponseMetadata", {}).get("HTTPHeaders", {})
     region = headers.get("x-amz-bucket-region") or response.get("BucketRegion")
     return str(region) if region else None
+
+
+# -- objects written and listed on the one call seam (release ledger, web app upload) --------
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    """One object of a listing: its key, ETag (quotes removed) and size."""
+
+    key: str
+    etag: str
+    size: int
+
+
+class S3Objects:
+    """Object writes, listings and deletes on one boto3 `s3` client, throttling retried."""
+
+    def __init__(self, client: Any, backoff: Backoff | None = None) -> None:
+        self.client = client
+        self.backoff = backoff or Backoff()
+
+    def bucket_exists(self, bucket: str) -> bool:
+        """Whether `bucket` exists and is ours to use."""
+        try:
+            call(f"HeadBucket {bucket}", self.client.head_bucket, self.backoff, Bucket=bucket)
+        except AwsError as exc:
+            if exc.code in ("404", "NoSuchBucket", "NotFound", "403", "Forbidden"):
+                return False
+            raise
+        return True
+
+    def put_if_absent(
+        self, bucket: str, key: str, body: bytes, content_type: str = "application/json"
+    ) -> bool:
+        """Write `key` only if no object has it (S3 conditional write); False if one had."""
+        try:
+            call(
+                f"PutObject s3://{bucket}/{key}",
+                self.client.put_object,
+                self.backoff,
+                Bucket=bucket,
+                Key=key,
+                Body=body,
+                ContentType=content_type,
+                IfNoneMatch="*",
+            )
+        except AwsError as exc:
+            if exc.code in ("PreconditionFailed", "ConditionalRequestConflict"):
+                return False
+            raise
+        return True
+
+    def put(
+        self, bucket: str, key: str, body: bytes, *, content_type: str, cache_control: str
+    ) -> None:
+        """Write `key` with the headers S3 (and CloudFront behind it) serves it with."""
+        call(
+            f"PutObject s3://{bucket}/{key}",
+            self.client.put_object,
+            self.backoff,
+            Bucket=bucket,
+            Key=key,
+            Body=body,
+            ContentType=content_type,
+            CacheControl=cache_control,
+        )
+
+    def get_bytes(self, bucket: str, key: str) -> bytes:
+        response = call(
+            f"GetObject s3://{bucket}/{key}",
+            self.client.get_object,
+            self.backoff,
+            Bucket=bucket,
+            Key=key,
+        )
+        return bytes(response["Body"].read())
+
+    def list_objects(self, bucket: str, prefix: str) -> list[StoredObject]:
+        """Every object under `prefix`, in key order, all pages."""
+        request: dict[str, Any] = {"Bucket": bucket, "Prefix": prefix}
+        found: list[StoredObject] = []
+        while True:
+            response = call(
+                f"ListObjectsV2 s3://{bucket}/{prefix}",
+                self.client.list_objects_v2,
+                self.backoff,
+                **request,
+            )
+            found += [
+                StoredObject(
+                    key=str(item["Key"]),
+                    etag=str(item.get("ETag", "")).strip('"'),
+                    size=int(item.get("Size", 0)),
+                )
+                for item in response.get("Contents", [])
+            ]
+            token = response.get("NextContinuationToken")
+            if not response.get("IsTruncated") or not token:
+                return sorted(found, key=lambda o: o.key)
+            request["ContinuationToken"] = token
+
+    def head(self, bucket: str, key: str) -> dict[str, Any]:
+        """HeadObject's answer (ContentType, CacheControl, ETag, ...)."""
+        response: dict[str, Any] = call(
+            f"HeadObject s3://{bucket}/{key}",
+            self.client.head_object,
+            self.backoff,
+            Bucket=bucket,
+            Key=key,
+        )
+        return response
+
+    def delete(self, bucket: str, keys: list[str]) -> None:
+        """Delete `keys`, a thousand per request; an error names the first key refused."""
+        for start in range(0, len(keys), 1000):
+            chunk = keys[start : start + 1000]
+            response = call(
+                f"DeleteObjects in s3://{bucket}",
+                self.client.delete_objects,
+                self.backoff,
+                Bucket=bucket,
+                Delete={"Objects": [{"Key": key} for key in chunk], "Quiet": True},
+            )
+            errors = response.get("Errors") or []
+            if errors:
+                first = errors[0]
+                raise AwsError(
+                    f"DeleteObjects in s3://{bucket}: {first.get('Key')}: {first.get('Message')}",
+                    code=str(first.get("Code", "")),
+                )

@@ -9,6 +9,11 @@ backoff), and on SIGTERM stops everything in reverse order.
 
 If anything fails to start, it records which and why (with the process's last log lines),
 stops what it started and exits 1. It logs its own progress to stdout, never prints results.
+
+It stays small, as it runs for as long as the environment does: provisioning (a client per
+AWS service, each with its service model) runs in a short-lived child,
+`python -m eventctl.core.local.supervisor --provision SPEC.json`, which prints what it created
+as JSON; the supervisor itself keeps only the CloudWatch Logs client it ships logs with.
 """
 
 from __future__ import annotations
@@ -25,15 +30,11 @@ from collections import deque
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
-from typing import IO
+from typing import IO, Any
 
-from eventctl.adapters.aws._calls import Backoff
-from eventctl.adapters.aws.clients import make_client
-from eventctl.adapters.aws.log_ingest import LogIngest
 from eventctl.core.local.files import RuntimePaths
 from eventctl.core.local.logship import LogShipper
 from eventctl.core.local.procs import ProcessRef, identify, probe, started
-from eventctl.core.local.provision import emulator_target, provision
 from eventctl.core.local.spec import ComponentSpec, RuntimeSpec
 from eventctl.core.local.state import (
     ComponentState,
@@ -49,6 +50,8 @@ log = logging.getLogger("eventctl.local.supervisor")
 
 MAX_RESTART_DELAY = 30.0
 TAIL_LINES = 30
+PROVISION_FLAG = "--provision"
+PROVISION_TIMEOUT = 120.0
 
 
 class StartFailure(Exception):
@@ -155,15 +158,59 @@ class Child:
         self.state.exit_code = self.process.returncode
 
 
+def _log_ingest(emulator_url: str, region: str) -> Any:
+    """The CloudWatch Logs client the shipper sends with (made when shipping starts)."""
+    from eventctl.adapters.aws._calls import Backoff
+    from eventctl.adapters.aws.clients import make_client
+    from eventctl.adapters.aws.log_ingest import LogIngest
+    from eventctl.core.local.provision import emulator_target
+
+    target = emulator_target(emulator_url, region)
+    return LogIngest(make_client("logs", target), Backoff(attempts=2, base=0.1))
+
+
+def provision_in_child(spec_file: Path, timeout: float = PROVISION_TIMEOUT) -> dict[str, int]:
+    """Provision the emulator from a child process; what it created, by kind."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", __spec__.name, PROVISION_FLAG, str(spec_file)],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise EventctlError(f"provisioning did not finish in {timeout:.0f}s") from None
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines()
+        raise EventctlError(lines[-1] if lines else f"provisioning exited {done.returncode}")
+    return {str(kind): int(count) for kind, count in json.loads(done.stdout).items()}
+
+
+def _provision_main(spec_file: Path) -> int:
+    """The child's side: provision, print the counts as JSON (stdout), or the error (stderr)."""
+    from eventctl.core.local.provision import emulator_target, provision
+
+    spec = RuntimeSpec.model_validate_json(spec_file.read_text(encoding="utf-8"))
+    try:
+        result = provision(
+            spec.provision, emulator_target(spec.emulator_url, spec.region), spec.paths.secrets
+        )
+    except EventctlError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    print(json.dumps(result.to_dict()))
+    return 0
+
+
 class Supervisor:
-    def __init__(self, spec: RuntimeSpec, supervisor: ProcessRef) -> None:
+    def __init__(self, spec: RuntimeSpec, supervisor: ProcessRef, spec_file: Path) -> None:
         self.spec = spec
+        self.spec_file = spec_file
         self.paths = spec.paths
         self.stop_requested = threading.Event()
-        target = emulator_target(spec.emulator_url, spec.region)
-        self.shipper = LogShipper(
-            lambda: LogIngest(make_client("logs", target), Backoff(attempts=2, base=0.1))
-        )
+        self.shipper = LogShipper(lambda: _log_ingest(spec.emulator_url, spec.region))
         self.children = [Child(c, self.paths, self.shipper) for c in spec.components]
         self.state = RuntimeState(
             env=spec.env,
@@ -260,11 +307,7 @@ class Supervisor:
         while True:
             self._check_stop()
             try:
-                result = provision(
-                    self.spec.provision,
-                    emulator_target(self.spec.emulator_url, self.spec.region),
-                    self.paths.secrets,
-                )
+                result = provision_in_child(self.spec_file)
             except EventctlError as exc:
                 if time.monotonic() > deadline:
                     emulator = self.children[0]
@@ -273,8 +316,8 @@ class Supervisor:
                     ) from None
                 time.sleep(0.3)
                 continue
-            self.state.provisioned = result.to_dict()
-            log.info("provisioned %s", result.to_dict())
+            self.state.provisioned = result
+            log.info("provisioned %s", result)
             return
 
     def _check_stop(self) -> None:
@@ -317,11 +360,7 @@ class Supervisor:
 
     def _reprovision(self) -> bool:
         try:
-            provision(
-                self.spec.provision,
-                emulator_target(self.spec.emulator_url, self.spec.region),
-                self.paths.secrets,
-            )
+            provision_in_child(self.spec_file)
         except EventctlError as exc:
             log.warning("provisioning the restarted emulator failed: %s", exc.message)
             return False
@@ -346,6 +385,8 @@ class Supervisor:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == [PROVISION_FLAG]:
+        return _provision_main(Path(args[1]))
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -353,9 +394,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     for name in ("botocore", "urllib3"):
         logging.getLogger(name).setLevel(logging.WARNING)
-    spec = RuntimeSpec.model_validate_json(Path(args[0]).read_text(encoding="utf-8"))
+    spec_file = Path(args[0])
+    spec = RuntimeSpec.model_validate_json(spec_file.read_text(encoding="utf-8"))
     me = identify(os.getpid()) or ProcessRef(pid=os.getpid(), argv=tuple(sys.argv))
-    supervisor = Supervisor(spec, me)
+    supervisor = Supervisor(spec, me, spec_file)
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, supervisor.request_stop)
     return supervisor.run()

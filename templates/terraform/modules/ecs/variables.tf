@@ -61,6 +61,11 @@ variable "services" {
 variable "desired_count" {
   description = "Tasks per service when the service is created."
   type        = number
+
+  validation {
+    condition     = var.desired_count >= 0 && var.desired_count <= 100 && floor(var.desired_count) == var.desired_count
+    error_message = "Run 0 to 100 tasks per service."
+  }
 }
 
 variable "autoscaling" {
@@ -71,16 +76,31 @@ variable "autoscaling" {
     cpu_target_percent    = number
     memory_target_percent = number
   })
+
+  validation {
+    condition     = var.autoscaling == null ? true : var.autoscaling.min_tasks >= 1 && var.autoscaling.min_tasks <= var.autoscaling.max_tasks
+    error_message = "Autoscaling needs 1 <= min_tasks <= max_tasks."
+  }
 }
 
 variable "log_retention_days" {
   description = "Retention of the service log groups."
   type        = number
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "Use a retention CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, ... 3653 days."
+  }
 }
 
 variable "kms_key_arn" {
   description = "KMS key of the log groups, secrets, queues and topics."
   type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:", var.kms_key_arn))
+    error_message = "Give the ARN of a KMS key (arn:aws:kms:...)."
+  }
 }
 
 variable "repository_urls" {

@@ -16,6 +16,11 @@ variable "dashboard" {
 variable "alert_email" {
   description = "E-mail address subscribed to the alerts topic; null for none."
   type        = string
+
+  validation {
+    condition     = var.alert_email == null ? true : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alert_email))
+    error_message = "Give an e-mail address, or null for none."
+  }
 }
 
 variable "alarms" {
@@ -37,6 +42,11 @@ variable "alarms" {
 variable "kms_key_arn" {
   description = "KMS key encrypting the alerts topic."
   type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:kms:", var.kms_key_arn))
+    error_message = "Give the ARN of a KMS key (arn:aws:kms:...)."
+  }
 }
 
 variable "cluster_name" {

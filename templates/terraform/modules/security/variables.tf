@@ -27,9 +27,19 @@ variable "services" {
 variable "secret_recovery_days" {
   description = "Days a deleted secret can be restored (0 deletes at once)."
   type        = number
+
+  validation {
+    condition     = var.secret_recovery_days == 0 || (var.secret_recovery_days >= 7 && var.secret_recovery_days <= 30)
+    error_message = "Secrets Manager accepts 0 (delete at once) or 7 to 30 days."
+  }
 }
 
 variable "service_credentials_version" {
   description = "Bump to generate new internal-API credentials for every service at once."
   type        = number
+
+  validation {
+    condition     = var.service_credentials_version >= 1 && floor(var.service_credentials_version) == var.service_credentials_version
+    error_message = "The credentials version is a whole number from 1; bump it to rotate."
+  }
 }
