@@ -191,6 +191,13 @@ data "aws_iam_policy_document" "apply" {
   }
 
   statement {
+    # `env up` checks the backend's settings before it plans (versioning, encryption, ...).
+    sid       = "StateBucketSettings"
+    actions   = ["s3:GetBucketVersioning", "s3:GetEncryptionConfiguration", "s3:GetBucketPublicAccessBlock", "s3:GetBucketPolicy", "s3:GetLifecycleConfiguration"]
+    resources = [local.state_arn]
+  }
+
+  statement {
     sid       = "StateLock"
     actions   = ["dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"]
     resources = [local.lock_arn]
