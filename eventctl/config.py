@@ -73,6 +73,10 @@ class Settings(BaseSettings):
     alert_email: str | None = Field(
         default=None, description="e-mail address subscribed to the alerts topic"
     )
+    github_repository: str | None = Field(
+        default=None,
+        description="GitHub repository (owner/name) whose workflows assume the CI roles",
+    )
     environments: dict[str, dict[str, Any]] = Field(
         default_factory=dict, description="per-environment overrides of the built-in profiles"
     )
@@ -118,6 +122,7 @@ class LoadedSettings:
                 region=s.region,
                 account_id=s.account_id,
                 alert_email=s.alert_email,
+                github_repository=s.github_repository,
                 overrides=s.environments,
             )
         except InvalidSetting as exc:

@@ -10,19 +10,35 @@ from pydantic import ValidationError
 from platform_model.catalog import ALARMS, DATABASES, QUEUES, SECRETS, SERVICES, TOPICS
 from platform_model.environments import PROFILES
 from platform_model.errors import ModelError
-from platform_model.model import EnvironmentProfile, LocalRuntime, Platform, Service
+from platform_model.model import (
+    AwsProfile,
+    EnvironmentProfile,
+    LocalProfile,
+    LocalRuntime,
+    Platform,
+    Service,
+)
 from platform_model.names import Names
 
 __all__ = [
+    "AwsProfile",
     "EnvironmentProfile",
     "InvalidSetting",
+    "LocalProfile",
     "Names",
     "Platform",
     "Service",
     "build_platform",
 ]
 
-USER_SETTINGS = ("project", "domain", "region", "account_id", "alert_email")
+USER_SETTINGS = (
+    "project",
+    "domain",
+    "region",
+    "account_id",
+    "alert_email",
+    "github_repository",
+)
 
 
 class InvalidSetting(ValueError):
@@ -41,6 +57,7 @@ def build_platform(
     region: str = "eu-west-1",
     account_id: str | None = None,
     alert_email: str | None = None,
+    github_repository: str | None = None,
     overrides: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Platform:
     """The platform with per-environment `overrides` merged into the built-in profiles.
@@ -65,6 +82,7 @@ def build_platform(
             region=region,
             account_id=account_id,
             alert_email=alert_email,
+            github_repository=github_repository,
             services=SERVICES,
             queues=QUEUES,
             topics=TOPICS,
@@ -93,12 +111,12 @@ def _apply(profile: EnvironmentProfile, override: Mapping[str, Any]) -> Environm
             )
     merged = _deep_merge(profile.model_dump(), override)
     try:
-        result = EnvironmentProfile.model_validate(merged)
+        result = type(profile).model_validate(merged)
     except ValidationError as exc:
         error = exc.errors()[0]
         key = ".".join(["environments", profile.name, *map(str, error["loc"])])
         raise InvalidSetting(key, _message(error)) from None
-    if result.local is not None:
+    if isinstance(result, LocalProfile):
         _check_local_ports(profile.name, result.local)
     return result
 

@@ -9,26 +9,26 @@ from __future__ import annotations
 
 from platform_model.model import (
     Autoscaling,
+    AwsProfile,
     DocdbProfile,
     EnvironmentProfile,
+    LocalProfile,
     LocalRuntime,
     Network,
     RdsProfile,
     RedisProfile,
 )
 
-LOCAL = EnvironmentProfile(
+LOCAL = LocalProfile(
     name="local",
     description="the whole platform on this machine: no cloud account, an AWS emulator",
-    kind="local",
     desired_count=1,
     local=LocalRuntime(),
 )
 
-DEV = EnvironmentProfile(
+DEV = AwsProfile(
     name="dev",
     description="seed dev sizing: 1 NAT gateway, single-AZ databases, t3 instances",
-    kind="aws",
     desired_count=1,
     log_retention_days=30,
     dns_prefix="dev",
@@ -38,10 +38,9 @@ DEV = EnvironmentProfile(
     redis=RedisProfile(nodes=1, automatic_failover=False),
 )
 
-PROD = EnvironmentProfile(
+PROD = AwsProfile(
     name="prod",
     description="seed HA: 2 AZs, 2 NAT gateways, Multi-AZ RDS, 3 DocumentDB, Redis failover",
-    kind="aws",
     production=True,
     desired_count=2,
     autoscaling=Autoscaling(min_tasks=2, max_tasks=10),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -321,12 +321,11 @@ class LocalRuntime(Frozen):
         }
 
 
-class EnvironmentProfile(Frozen):
-    """One environment: local (one machine), dev (seed's dev column) or prod (seed's HA)."""
+class _Profile(Frozen):
+    """What every environment has, whichever kind it is."""
 
     name: Name
     description: str
-    kind: EnvironmentKind
     production: bool = False
     desired_count: int = Field(default=1, ge=0, le=100, description="tasks per service")
     autoscaling: Autoscaling | None = None
@@ -335,11 +334,6 @@ class EnvironmentProfile(Frozen):
     services: dict[str, ServiceSize] = Field(
         default_factory=dict, description="per-service size overrides"
     )
-    network: Network | None = None
-    rds: RdsProfile | None = None
-    docdb: DocdbProfile | None = None
-    redis: RedisProfile | None = None
-    local: LocalRuntime | None = None
     dns_prefix: str = Field(
         default="", description="label put before the domain, e.g. 'dev' -> dev.example.com"
     )
@@ -353,22 +347,6 @@ class EnvironmentProfile(Frozen):
         default=0,
         description="days a deleted secret stays restorable: 0 (at once) or 7-30",
     )
-
-    @model_validator(mode="after")
-    def _consistent(self) -> EnvironmentProfile:
-        aws_parts = {
-            "network": self.network,
-            "rds": self.rds,
-            "docdb": self.docdb,
-            "redis": self.redis,
-        }
-        if self.kind == "aws":
-            missing = [key for key, value in aws_parts.items() if value is None]
-            if missing:
-                raise ValueError(f"an AWS environment needs {', '.join(missing)}")
-        elif self.local is None:
-            raise ValueError("a local environment needs its 'local' runtime settings")
-        return self
 
     @field_validator("secret_recovery_days")
     @classmethod
@@ -398,6 +376,58 @@ class EnvironmentProfile(Frozen):
         return value
 
 
+def _missing(data: Any, parts: tuple[str, ...]) -> list[str]:
+    """The `parts` a raw profile (a mapping) lacks; none for anything else."""
+    if not isinstance(data, dict):
+        return []
+    return [part for part in parts if data.get(part) is None]
+
+
+class LocalProfile(_Profile):
+    """The whole platform on one machine, with an AWS emulator (`eventctl env up local`)."""
+
+    kind: Literal["local"] = "local"
+    local: LocalRuntime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _has_runtime(cls, data: Any) -> Any:
+        if _missing(data, ("local",)):
+            raise ValueError("a local environment needs its 'local' runtime settings")
+        return data
+
+
+AWS_PARTS = ("network", "rds", "docdb", "redis")
+
+
+class AwsProfile(_Profile):
+    """An environment on AWS, deployed by the rendered Terraform (dev, prod)."""
+
+    kind: Literal["aws"] = "aws"
+    network: Network
+    rds: RdsProfile
+    docdb: DocdbProfile
+    redis: RedisProfile
+
+    @model_validator(mode="before")
+    @classmethod
+    def _has_parts(cls, data: Any) -> Any:
+        missing = _missing(data, AWS_PARTS)
+        if missing:
+            raise ValueError(f"an AWS environment needs {', '.join(missing)}")
+        return data
+
+    @property
+    def local(self) -> None:
+        """No local runtime: `profile.local` reads the same for both kinds."""
+        return None
+
+
+EnvironmentProfile = Annotated[LocalProfile | AwsProfile, Field(discriminator="kind")]
+"""One environment: local (one machine), dev (seed's dev column) or prod (seed's HA).
+Narrow it by `kind` (`if profile.kind == "aws": profile.rds ...`) or with isinstance."""
+
+
 class Platform(Frozen):
     """The whole platform: services, messaging, data stores and environment profiles."""
 
@@ -408,6 +438,11 @@ class Platform(Frozen):
     cloud_map_namespace: str = "eventplanner.local"
     alert_email: str | None = Field(
         default=None, description="e-mail address subscribed to the alerts topic"
+    )
+    github_repository: str | None = Field(
+        default=None,
+        description="the GitHub repository (owner/name) whose workflows may assume the CI "
+        "roles; unset: no CI roles",
     )
     ecr_keep_images: int = Field(
         default=30, ge=1, le=10000, description="images each ECR repository keeps"
@@ -446,6 +481,18 @@ class Platform(Frozen):
     def _email(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
             raise ValueError(f"{value!r} is not an e-mail address")
+        return value
+
+    @field_validator("github_repository")
+    @classmethod
+    def _github_repository(cls, value: str | None) -> str | None:
+        # GitHub's rules: owner 1-39 of [A-Za-z0-9-], not starting with '-'; repository names
+        # of [A-Za-z0-9._-], not '.' or '..'.
+        pattern = r"[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}"
+        if value is not None and (
+            not re.fullmatch(pattern, value) or value.split("/")[1] in (".", "..")
+        ):
+            raise ValueError(f"{value!r} is not a GitHub repository as owner/name")
         return value
 
     @field_validator("frontend_prefix")
@@ -511,7 +558,7 @@ class Platform(Frozen):
         databases, the cache's nodes, the load balancer. The Terraform and the cost report
         both count alarms from this."""
         names = self.names(env.name)
-        nodes = env.redis.nodes if env.redis is not None else 0
+        nodes = env.redis.nodes if env.kind == "aws" else 0
         return {
             "service": [s.name for s in self.services],
             "database": [d.name for d in self.databases],

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import artifacts
+from tests.helpers.net import REPO_ROOT, free_port, wait_for_port
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["REPO_ROOT", "free_port", "wait_for_port"]
 
 #: Set by .ci/run: the CI machine has every component (terraform, moto, PostgreSQL, Redis,
 #: chromium, checkov), so a test that skips there hides a broken install; it fails instead.
@@ -48,23 +48,6 @@ def component_logs(request: pytest.FixtureRequest) -> Iterator[Path]:
     yield directory
     if not artifacts.has_failed(request.node) and not artifacts.keep_everything():
         shutil.rmtree(directory, ignore_errors=True)
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
 class MotoServer:
@@ -217,7 +200,8 @@ class CliResult:
 def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """Run `eventctl ARGS` in-process, in an empty working directory, NO_COLOR and 80 columns.
 
-    `env` adds variables for this run only (EVENTCTL_*, AWS_*).
+    `env` adds variables for this run only (EVENTCTL_*, AWS_*). `CI` is cleared (the CI
+    run sets it, and with it eventctl never prompts): a test that wants CI behaviour sets it.
     """
     from typer.testing import CliRunner
 
@@ -226,7 +210,7 @@ def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no
     monkeypatch.chdir(tmp_path)
 
     def run(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> CliResult:
-        environ = {"NO_COLOR": "1", "COLUMNS": "80", "TERM": "dumb", **(env or {})}
+        environ = {"NO_COLOR": "1", "COLUMNS": "80", "TERM": "dumb", "CI": "", **(env or {})}
         runner = CliRunner()
         result = runner.invoke(app, list(args), env=environ, input=input, prog_name="eventctl")
         if result.exception is not None and not isinstance(result.exception, SystemExit):
@@ -234,3 +218,12 @@ def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no
         return CliResult(result.exit_code, result.stdout, result.stderr)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def image_lab(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """An image store in a temp dir with one base image, and a clean clone to build from
+    (tests/helpers/images.py); skips naming the tools when buildah & co. are missing."""
+    from tests.helpers.images import lab_fixture
+
+    yield from lab_fixture(tmp_path_factory, request.config.cache)

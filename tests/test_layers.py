@@ -89,3 +89,54 @@ def test_services_carry_the_eventctl_version() -> None:
     import services
 
     assert services.__version__ == eventctl.__version__
+
+
+# -- the one AWS seam ----------------------------------------------------------------------
+
+SEAM = "eventctl/adapters/aws/_calls.py"
+FACTORY = "eventctl/adapters/aws/clients.py"
+EVENTCTL_FILES = sorted(PACKAGE.rglob("*.py"))
+
+
+def _defined_names(path: Path) -> set[str]:
+    """Classes and functions defined anywhere in `path` (nested ones too)."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    kinds = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    return {node.name for node in ast.walk(tree) if isinstance(node, kinds)}
+
+
+@pytest.mark.parametrize(
+    "name", ["AwsError", "CredentialsError", "ThrottledError", "Backoff", "call", "translate"]
+)
+def test_the_aws_error_and_call_stack_is_defined_once(name: str) -> None:
+    where = [str(p.relative_to(ROOT)) for p in EVENTCTL_FILES if name in _defined_names(p)]
+    assert where == [SEAM]
+
+
+def _builds_a_client(node: ast.AST) -> bool:
+    """`boto3.client(...)`, `boto3.Session(...)`, `session.create_client(...)` and the like."""
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+        return False
+    attribute, owner = node.func.attr, node.func.value
+    owner_name = owner.id if isinstance(owner, ast.Name) else ""
+    if attribute == "create_client" or attribute == "get_session":
+        return True
+    return owner_name in {"boto3", "botocore"} and attribute in {"client", "resource", "Session"}
+
+
+@pytest.mark.parametrize("path", EVENTCTL_FILES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_aws_clients_come_only_from_the_factory(path: Path) -> None:
+    relative = str(path.relative_to(ROOT))
+    modules = imported_modules(path)
+    if relative != FACTORY:
+        tree = ast.parse(path.read_text(), filename=str(path))
+        assert not [node for node in ast.walk(tree) if _builds_a_client(node)]
+        assert "botocore.session" not in modules and "boto3.session" not in modules
+    if relative.startswith("eventctl/cli/"):
+        assert not {m for m in modules if top(m) in {"boto3", "botocore"}}
+
+
+def test_the_seam_scan_sees_the_adapters_and_the_cli() -> None:
+    relative = {str(p.relative_to(ROOT)) for p in EVENTCTL_FILES}
+    assert {SEAM, FACTORY, "eventctl/cli/cost.py", "eventctl/cli/_aws.py"} <= relative
+    assert _builds_a_client(ast.parse("boto3.client('s3')").body[0].value)  # type: ignore[attr-defined]

@@ -305,6 +305,10 @@ class Terraform:
             self._version = parse_version(result.stdout)
         return self._version
 
+    def remember_version(self, version: Version) -> None:
+        """The version, known from an earlier run of the same binary (not asked again)."""
+        self._version = version
+
     def require(self, minimum: Version = MIN_VERSION, why: str = "") -> Version:
         """The version, or TerraformNotFound when it is older than `minimum`."""
         found = self.version()
@@ -363,6 +367,25 @@ class Terraform:
         data = parse_json_document(result.stdout)
         if not isinstance(data, dict):
             raise TerraformError("terraform show -json did not print a plan object")
+        return data
+
+    def show_plan_text(self, plan_file: Path) -> str:
+        """`terraform show PLAN`: the plan as terraform prints it (sensitive values masked)."""
+        result = self._run(["show", "-no-color", str(plan_file)])
+        if result.returncode != 0:
+            raise self._failure("terraform show", result)
+        return result.stdout
+
+    def state_pull(self) -> dict[str, Any]:
+        """`terraform state pull`: the current state ({} when there is none yet)."""
+        result = self._run(["state", "pull"])
+        if result.returncode != 0:
+            raise self._failure("terraform state pull", result)
+        if not result.stdout.strip():
+            return {}
+        data = parse_json_document(result.stdout)
+        if not isinstance(data, dict):
+            raise TerraformError("terraform state pull did not print a state object")
         return data
 
     def apply(
@@ -547,6 +570,8 @@ def _hint_for(errors: Sequence[Diagnostic]) -> str | None:
             "the state backend differs from the one this directory was initialised with; "
             "eventctl does not migrate state: remove the directory's .terraform/ to start over"
         )
+    if "NoSuchBucket" in text or "S3 bucket does not exist" in text:
+        return "the state bucket is gone: create the backend with `eventctl env bootstrap ENV`"
     if "Saved plan is stale" in text:
         return "the state changed since the plan was made: plan again"
     return None

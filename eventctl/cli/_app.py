@@ -37,23 +37,33 @@ class App:
     def platform(self) -> Platform:
         return self.loaded.platform()
 
+    @property
+    def ci(self) -> bool:
+        """Running in CI (`CI` set, as GitHub Actions does): no colour, and never a prompt."""
+        return in_ci(self.environ)
+
     @cached_property
     def out(self) -> Console:
         """Results: stdout."""
         from rich.console import Console
 
-        return Console(soft_wrap=True)
+        return Console(soft_wrap=True, no_color=self.ci or None)
 
     @cached_property
     def err(self) -> Console:
         """Progress, messages and errors: stderr."""
         from rich.console import Console
 
-        return Console(stderr=True)
+        return Console(stderr=True, no_color=self.ci or None)
 
     def print_json(self, data: Any) -> None:
         """Machine-readable output: plain JSON on stdout, no colour, no wrapping."""
         typer.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+
+
+def in_ci(environ: Mapping[str, str]) -> bool:
+    """`CI` is set to anything but an empty string, 0 or false."""
+    return environ.get("CI", "").strip().lower() not in ("", "0", "false")
 
 
 def get_app(ctx: typer.Context) -> App:

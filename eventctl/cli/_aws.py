@@ -23,7 +23,6 @@ def aws_target(cli: App, env: str, endpoint_url: str | None) -> AwsTarget:
     endpoint = endpoint_url or cli.environ.get("AWS_ENDPOINT_URL") or None
     credentials = None
     if profile.kind == "local":
-        assert profile.local is not None
         endpoint = endpoint or f"http://127.0.0.1:{profile.local.aws_emulator_port}"
         configured = ("AWS_ACCESS_KEY_ID", "AWS_PROFILE")
         if not any(cli.environ.get(name) for name in configured):

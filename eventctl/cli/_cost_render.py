@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from eventctl.core.costs.estimate import money
+from eventctl.core.costs.lines import money
 
 CSV_COLUMNS = (
     "environment",

@@ -1,4 +1,4 @@
-"""The human view of `eventctl deploy service`: progress on stderr, the result on stdout."""
+"""The human view of `eventctl deploy`: progress on stderr, reports on stdout."""
 
 from __future__ import annotations
 
@@ -7,16 +7,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from eventctl.core.deploy import (
-    CRASH_LOOP,
-    ROLLED_BACK,
-    STARTED,
-    TIMED_OUT,
-    DeployResult,
-    Poll,
-    ServiceRollout,
-    tag_of,
-)
+from eventctl.core.deploy.frontend import FrontendPlan
+from eventctl.core.deploy.ledger import LedgerEntry
+from eventctl.core.deploy.release import ReleaseReport, ServiceRelease
+from eventctl.core.deploy.state import SUCCEEDED, Poll, ServiceRollout
 
 
 class ProgressPrinter:
@@ -68,53 +62,91 @@ def progress_line(r: ServiceRollout) -> str:
     return "  ".join(parts)
 
 
-def render_result(out: Console, result: DeployResult) -> None:
-    """One row per service, the reasons of failures, what to do next, and a verdict line."""
+def render_release(out: Console, report: ReleaseReport) -> None:
+    """One row per service (outcome, rollback, what runs now), then why each failure
+    happened, the crash logs, and a verdict line."""
     table = Table(
         "service",
         "revision",
-        "image",
         "outcome",
-        title=f"{result.env}: {result.cluster}",
+        "rollback",
+        "runs now",
+        title=f"{report.env}: release {report.release_id} ({escape(report.label)})",
         title_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
     )
-    for r in result.rollouts:
-        colour = "green" if r.ok else "red"
+    for s in report.services:
         table.add_row(
-            r.service,
-            f"{_number(r.previous_revision)} -> {_number(r.revision)}",
-            escape(result.image_tag),
-            f"[{colour}]{r.outcome}[/]",
+            s.service,
+            _revisions(s),
+            _coloured(s.outcome),
+            _coloured(s.rollback.outcome) if s.rollback else "-",
+            _number(s.running) if s.running else "-",
         )
     out.print(table)
-    for r in result.rollouts:
-        if r.detail and not r.ok:
-            out.print(f"[red]{r.service}:[/] {escape(r.detail)}", highlight=False)
-            out.print(f"  {escape(_next_step(result, r))}", highlight=False)
-    out.print(_verdict(result))
-
-
-def _next_step(result: DeployResult, r: ServiceRollout) -> str:
-    watch = f"eventctl status --env {result.env}"
-    if r.outcome == CRASH_LOOP and r.crash_loop:
-        return (
-            "eventctl stopped waiting; the rollout continues in ECS, whose circuit breaker "
-            f"will roll it back to {r.previous_revision} (follow it with `{watch}`). "
-            f"The container's last log lines: `{r.crash_loop['logs']}`"
+    for s in report.services:
+        _explain_failure(out, report, s)
+    for s in report.services:
+        _explain_rollback(out, report, s)
+    if report.rollback_error:
+        out.print(
+            f"[red]rollback:[/] {escape(report.rollback_error)}; see what runs with "
+            f"`eventctl status --env {report.env}`",
+            highlight=False,
         )
-    if r.outcome == TIMED_OUT:
-        return f"the deployment continues in ECS; watch it with `{watch}`"
-    if r.outcome == ROLLED_BACK:
-        return f"the service runs {_live(r)} again; see why with `{watch}`"
-    previous = tag_of(r.previous_image)
-    redeploy = (
-        f"eventctl deploy service {r.service} --env {result.env} --image-tag {previous}"
-        if previous
-        else f"point the service back at {r.previous_revision}"
-    )
-    return f"before this deploy it ran {r.previous_revision}; to return to it: {redeploy}"
+    if report.ledger_error:
+        out.print(f"[yellow]ledger:[/] {escape(report.ledger_error)}", highlight=False)
+    out.print(_verdict(report), highlight=False)
+
+
+def _coloured(outcome: str) -> str:
+    if outcome == SUCCEEDED:
+        return f"[green]{outcome}[/]"
+    return outcome if outcome == "not started" else f"[red]{outcome}[/]"
+
+
+def _revisions(s: ServiceRelease) -> str:
+    if s.rollout is None:
+        return "-"
+    return f"{_number(s.rollout.previous_revision)} -> {_number(s.rollout.revision)}"
+
+
+def _explain_failure(out: Console, report: ReleaseReport, s: ServiceRelease) -> None:
+    """Why the move of `s` failed, with the crashing container's last lines."""
+    if s.error:
+        out.print(f"[red]{s.service}:[/] {escape(s.error)}", highlight=False)
+    rollout = s.rollout
+    if rollout is not None and rollout.outcome != SUCCEEDED and rollout.detail:
+        out.print(f"[red]{s.service}:[/] {escape(rollout.detail)}", highlight=False)
+    if s.crash_logs:
+        out.print(f"  last {len(s.crash_logs)} log lines of the crashing container:")
+        for event in s.crash_logs:
+            out.print(f"    {escape(event.message)}", highlight=False, markup=False)
+    elif s.crash_logs_note:
+        out.print(f"  ({escape(s.crash_logs_note)})", highlight=False)
+
+
+def _explain_rollback(out: Console, report: ReleaseReport, s: ServiceRelease) -> None:
+    """Where `s` went back to, or that the failure was left in place."""
+    rollout = s.rollout
+    back = s.rollback
+    if back is None:
+        if rollout is not None and rollout.outcome != SUCCEEDED:
+            out.print(
+                f"  left in place (no rollback); it ran {rollout.previous_revision} before. "
+                f"Go back with `eventctl deploy rollback {s.service} --env {report.env}`",
+                highlight=False,
+            )
+        return
+    if back.outcome == SUCCEEDED:
+        out.print(f"  {s.service}: rolled back to {back.revision}, healthy again", highlight=False)
+    else:
+        out.print(
+            f"  [red]{s.service}: the rollback to {back.revision} {back.outcome} too:[/] "
+            f"{escape(back.detail)}. See `eventctl status --env {report.env}`",
+            highlight=False,
+        )
 
 
 def _number(revision: str) -> str:
@@ -122,18 +154,72 @@ def _number(revision: str) -> str:
     return revision.rsplit(":", 1)[-1]
 
 
-def _live(r: ServiceRollout) -> str:
-    return (r.live_task_definition or r.previous_task_definition).rsplit("/", 1)[-1]
+def _verdict(report: ReleaseReport) -> str:
+    names = ", ".join(s.service for s in report.services)
+    if report.ok:
+        return f"{report.env}: [green]deployed[/] {names} ({escape(report.label)})"
+    failed = ", ".join(f"{s.service} {s.outcome}" for s in report.failed) or "interrupted"
+    line = f"{report.env}: [red]deploy NOT done[/]: {escape(failed)}"
+    back = report.rolled_back
+    if back:
+        state = "all healthy again" if report.rollback_ok else "[red]NOT all healthy[/]"
+        runs = ", ".join(f"{s.service} {s.running}" for s in back)
+        line += f"; rolled back {len(back)} service(s), {state}; running now: {runs}"
+    return line
 
 
-def _verdict(result: DeployResult) -> str:
-    names = ", ".join(r.service for r in result.rollouts)
-    if all(r.outcome == STARTED for r in result.rollouts):
-        return (
-            f"{result.env}: started deploying {names} (not waiting); "
-            f"watch with `eventctl status --env {result.env}`"
+def render_history(out: Console, env: str, entries: list[LedgerEntry]) -> None:
+    """One row per ledger entry, oldest first (the release id is its start time, UTC)."""
+    if not entries:
+        out.print(f"{env}: no releases recorded yet", highlight=False)
+        return
+    table = Table(
+        title=f"{env}: releases (--json: digests, task definitions, git sha, times)",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
+    )
+    table.add_column("release", no_wrap=True, min_width=23)
+    for column in ("service", "rev", "kind", "outcome", "took", "who"):
+        table.add_column(column, no_wrap=column != "who")
+    for e in entries:
+        table.add_row(
+            e.release_id,
+            e.service,
+            _number(e.revision),
+            "auto-back" if e.kind == "automatic rollback" else e.kind,
+            _coloured(e.outcome),
+            f"{e.duration_seconds:.0f}s",
+            e.who.rsplit("/", 1)[-1],
         )
-    if result.ok:
-        return f"{result.env}: [green]deployed[/] {names} ({escape(result.image_tag)})"
-    bad = ", ".join(f"{r.service} {r.outcome}" for r in result.rollouts if not r.ok)
-    return f"{result.env}: [red]deploy NOT done[/]: {escape(bad)}"
+    out.print(table)
+
+
+def render_frontend(out: Console, plan: FrontendPlan, *, dry_run: bool) -> None:
+    """The uploads and deletions (what would happen, with --dry-run), then a summary."""
+    verb = "would upload" if dry_run else "uploaded"
+    for upload in plan.uploads:
+        out.print(
+            f"{verb} {upload.key} ({upload.reason}; {upload.content_type}; {upload.cache_control})",
+            highlight=False,
+            markup=False,
+        )
+    for key in plan.deletions:
+        out.print(f"{'would delete' if dry_run else 'deleted'} {key}", highlight=False)
+    summary = (
+        f"{plan.env}: {len(plan.uploads)} to upload, {len(plan.deletions)} to delete, "
+        f"{plan.unchanged} unchanged in s3://{plan.bucket}/{plan.prefix}/"
+    )
+    if dry_run:
+        paths = ", ".join(plan.invalidation_paths) or "nothing"
+        out.print(f"{summary}; would invalidate {paths} on {plan.distribution_id}", highlight=False)
+        out.print("dry run: nothing was changed", highlight=False)
+        return
+    invalidated = (
+        f"invalidation {plan.invalidation_id} of {len(plan.invalidation_paths)} path(s) "
+        f"completed in {plan.waited_seconds:.0f}s"
+        if plan.invalidation_id
+        else "nothing to invalidate"
+    )
+    out.print(f"{summary.replace(' to ', ' ')}; {invalidated}", highlight=False)

@@ -156,13 +156,11 @@ def _parse_today(today: str | None) -> date:
 
 def _client(cli: App, service: str, region: str) -> Any:
     """A client on the usual credential chain (profile, variables, role); refuses without one."""
-    from eventctl.adapters.aws.clients import CREDENTIALS_HINT, AwsTarget
-    from eventctl.errors import EventctlError
+    from eventctl.adapters.aws.clients import AwsTarget, make_client
 
     target = AwsTarget(region=region)
-    if not target.has_credentials():
-        raise EventctlError(f"no AWS credentials found for {service}", hint=CREDENTIALS_HINT)
-    return target.client(service)
+    target.require_credentials(service)
+    return make_client(service, target)
 
 
 @prices_app.command("show")

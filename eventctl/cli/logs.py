@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import sys
 import time
 from typing import Annotated
@@ -77,9 +76,8 @@ def tail(
     from eventctl.adapters.aws.clients import make_client
     from eventctl.adapters.aws.logs import CloudWatchLogs
     from eventctl.cli._aws import aws_target
-    from eventctl.cli._log_lines import JsonWriter, LineWriter
-    from eventctl.core.logs import LogEvent, TailOptions, log_sources, parse_time
-    from eventctl.core.logs import tail as run_tail
+    from eventctl.cli._render_log_lines import JsonWriter, LineWriter
+    from eventctl.core.logs import TailNotice, TailOptions, log_sources, parse_time, tail_lines
 
     cli = get_app(ctx)
     sources = log_sources(cli.platform, env, services or [])
@@ -100,38 +98,21 @@ def tail(
         else LineWriter(stdout, [s.label for s in sources], colour=colour)
     )
 
-    def pause(seconds: float) -> None:
-        writer.flush()  # show what a poll found before waiting for the next one
-        time.sleep(seconds)
-
+    # Each chunk is written and flushed as it comes, so what a poll found shows before the
+    # next wait. A closed stdout (`| head`) ends the command quietly: see cli/main.py.
     try:
-        for item in run_tail(logs, sources, options, sleep=pause):
-            if isinstance(item, LogEvent):
-                writer.write(item)
-            else:
+        for item in tail_lines(logs, sources, options, writer.render_batch):
+            if isinstance(item, TailNotice):
                 writer.flush()
                 cli.err.print(
                     f"[yellow]{item.source}:[/] {item.message} ({item.group})",
                     highlight=False,
                     soft_wrap=True,
                 )
+            else:
+                writer.write_lines(item)
         writer.flush()
     except KeyboardInterrupt:
         with contextlib.suppress(OSError):
             writer.flush()  # the lines already read, then stop quietly
         raise typer.Exit(0) from None
-    except BrokenPipeError:
-        _quiet_closed_stdout()
-        raise typer.Exit(0) from None
-
-
-def _quiet_closed_stdout() -> None:
-    """The reader went away (`| head`): point stdout at /dev/null so the interpreter's
-    final flush does not complain, and end quietly."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass  # not a real file (a test runner's buffer)
-    finally:
-        os.close(devnull)

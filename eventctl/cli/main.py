@@ -11,25 +11,29 @@ import typer
 from typer.core import TyperGroup
 
 from eventctl import __version__
-from eventctl.cli import cost, deploy, env, logs, status
-
-# Imported for their side effect: they add commands (render, plan, up, ...) to the `env` app.
-from eventctl.cli import env_lifecycle, env_render  # noqa: F401  # isort: skip
+from eventctl.cli import cost, deploy, env, images, logs, status
 from eventctl.cli._app import App
 from eventctl.errors import EventctlError
 
 
 class EventctlGroup(TyperGroup):
-    """The root group: turns an EventctlError from any command into one message and exit 1."""
+    """The root group: turns an EventctlError from any command into one message and exit 1,
+    and a closed stdout (`eventctl ... | head`) into a quiet exit 0."""
 
     def invoke(self, ctx: typer.Context) -> object:  # type: ignore[override]
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a closed pipe shows up here, not at the interpreter's exit
+            return result
         except EventctlError as exc:
             if os.environ.get("EVENTCTL_DEBUG") == "1":
                 raise
             _print_error(exc)
             raise typer.Exit(exc.exit_code) from None
+        except BrokenPipeError:
+            # Caught here, before Click's own handler, which would exit 1.
+            _silence_closed_stdout()
+            raise typer.Exit(0) from None
 
 
 app = typer.Typer(
@@ -50,6 +54,7 @@ app.add_typer(env.app, name="env")
 app.add_typer(cost.app, name="cost")
 app.add_typer(logs.app, name="logs")
 app.add_typer(deploy.app, name="deploy")
+app.add_typer(images.app, name="images")
 app.command("status")(status.status)
 
 
@@ -85,25 +90,34 @@ def root(
 
 
 def main() -> None:
-    """Console-script entry: run the app; Ctrl-C and a closed pipe end it quietly."""
+    """Console-script entry: run the app; Ctrl-C ends it quietly (a closed pipe too, in
+    `EventctlGroup.invoke`)."""
     try:
         app(prog_name="eventctl")
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
-    except BrokenPipeError:
-        # The reader went away (`| head`): stop quietly, and keep Python from complaining
-        # about the closed stdout at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
+
+
+def _silence_closed_stdout() -> None:
+    """The reader went away: point stdout at /dev/null, so that the interpreter's final
+    flush of what is still buffered does not print a BrokenPipeError and exit 120."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
         os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(0)
+    except (OSError, ValueError):
+        pass  # not a real file (a test runner's buffer)
+    finally:
+        os.close(devnull)
 
 
 def _print_error(exc: EventctlError) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    console = Console(stderr=True, soft_wrap=True)
+    from eventctl.cli._app import in_ci
+
+    console = Console(stderr=True, soft_wrap=True, no_color=in_ci(os.environ) or None)
     console.print(f"[bold red]error:[/] {escape(exc.message)}", highlight=False)
     if exc.hint:
         console.print(f"[yellow]hint:[/] {escape(exc.hint)}", highlight=False)

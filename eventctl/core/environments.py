@@ -10,12 +10,10 @@ from platform_model import EnvironmentProfile, Platform
 def summarize(env: EnvironmentProfile) -> str:
     """One line with the figures that tell environments apart."""
     if env.kind == "local":
-        assert env.local is not None
         return (
             f"5 services on this machine, gateway :{env.local.gateway_port}, "
             f"AWS emulator :{env.local.aws_emulator_port}"
         )
-    assert env.network and env.rds and env.docdb and env.redis
     tasks = (
         f"{env.autoscaling.min_tasks}-{env.autoscaling.max_tasks} tasks/service"
         if env.autoscaling
@@ -70,7 +68,6 @@ def describe_environment(platform: Platform, name: str) -> dict[str, Any]:
         "data_stores": _data_stores(platform, env),
     }
     if env.kind == "aws":
-        assert env.network is not None
         view["network"] = env.network.model_dump()
         view["names"] = {
             "cluster": names.cluster,
@@ -85,7 +82,6 @@ def describe_environment(platform: Platform, name: str) -> dict[str, Any]:
         }
         view["log_retention_days"] = env.log_retention_days
     else:
-        assert env.local is not None
         view["local"] = env.local.model_dump()
     return view
 
@@ -142,7 +138,6 @@ def _data_stores(platform: Platform, env: EnvironmentProfile) -> dict[str, Any]:
                 "engine": "in-process, or Redis when REDIS_URL is configured",
             },
         }
-    assert env.rds and env.docdb and env.redis
     return {
         "postgres": {"databases": databases, "instances": len(databases), **env.rds.model_dump()},
         "documentdb": {

@@ -8,6 +8,8 @@ Nothing here prints: progress goes to a callback, results are returned.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -25,6 +27,7 @@ from eventctl.adapters.terraform import (
     Terraform,
     TerraformError,
 )
+from eventctl.core import plan_file as plan_files
 from eventctl.core.plan_summary import Loss, PlanSummary, destroy_losses, summarize_plan
 from eventctl.core.plan_summary import with_contents as _with_contents
 from eventctl.core.state_backend import Locking, StateBackend
@@ -33,6 +36,8 @@ from platform_model import Platform
 
 BACKEND_FILE = "eventctl.s3.tfbackend"
 PLAN_FILE = "eventctl.tfplan"
+#: Written after a successful `terraform init`: the fingerprint of what it was run for.
+INIT_STAMP = ".terraform/eventctl-init.sha256"
 
 
 def default_root_dir(env: str) -> Path:
@@ -59,14 +64,38 @@ def require_aws_environment(platform: Platform, env: str) -> None:
 
 
 def find_terraform(
-    binary: str | None, environ: Mapping[str, str], *, locking: Locking = "dynamodb"
+    binary: str | None,
+    environ: Mapping[str, str],
+    *,
+    locking: Locking = "dynamodb",
+    version_cache: Path | None = None,
 ) -> Terraform:
-    """The terraform binary, checked to be new enough for the backend settings."""
+    """The terraform binary, checked to be new enough for the backend settings.
+
+    With `version_cache`, the binary's version is remembered there by its path, size and
+    modification time, so later runs do not start it only to ask.
+    """
     terraform = Terraform(Path.cwd(), binary=binary, environ=environ)
+    if version_cache is not None:
+        _cached_version(terraform, version_cache)
     terraform.require()
     if locking == "lockfile":
         terraform.require(LOCKFILE_VERSION, "S3 lock files, state_locking = lockfile")
     return terraform
+
+
+def _cached_version(terraform: Terraform, cache: Path) -> None:
+    stat = Path(terraform.binary).stat()
+    key = f"{terraform.binary}:{stat.st_size}:{stat.st_mtime_ns}"
+    try:
+        known = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    if isinstance(known, dict) and isinstance(known.get(key), list) and len(known[key]) == 3:
+        terraform.remember_version(tuple(int(part) for part in known[key]))  # type: ignore[arg-type]
+        return
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps({key: list(terraform.version())}), encoding="utf-8")
 
 
 def lock_hint(env: str) -> str:
@@ -103,16 +132,62 @@ def ensure_backend(backend: StateBackend, env: str) -> None:
         )
 
 
-def open_workspace(env: str, root: Path, terraform: Terraform, backend: StateBackend) -> Workspace:
-    """Write the backend configuration into `root` and `terraform init` it."""
+def open_workspace(
+    env: str,
+    root: Path,
+    terraform: Terraform,
+    backend: StateBackend,
+    *,
+    before_init: Callable[[], None] | None = None,
+) -> Workspace:
+    """Write the backend configuration into `root` and `terraform init` it.
+
+    `init` is skipped when the directory was initialised by eventctl with exactly these files,
+    this backend, this terraform and these TF_* settings (`is_initialised`): it would find
+    nothing to do, after reaching the backend for it.
+    """
     root = root.resolve()
     if not root.is_dir():
         raise EventctlError(f"the Terraform root {root} does not exist")
     backend_file = root / BACKEND_FILE
-    backend_file.write_text(backend.settings.tfbackend(), encoding="utf-8")
+    text = backend.settings.tfbackend()
+    if not backend_file.is_file() or backend_file.read_text(encoding="utf-8") != text:
+        backend_file.write_text(text, encoding="utf-8")
     workspace = Workspace(env, root, terraform.at(root), backend)
-    workspace.terraform.init(backend_file)
+    if not is_initialised(root, terraform):
+        if before_init is not None:
+            before_init()
+        workspace.terraform.init(backend_file)
+        (root / INIT_STAMP).write_text(init_fingerprint(root, terraform), encoding="utf-8")
     return workspace
+
+
+def is_initialised(root: Path, terraform: Terraform) -> bool:
+    """Whether `root` was initialised by eventctl exactly as it is now."""
+    stamp = root.resolve() / INIT_STAMP
+    try:
+        return stamp.read_text(encoding="utf-8") == init_fingerprint(root.resolve(), terraform)
+    except OSError:
+        return False
+
+
+def init_fingerprint(root: Path, terraform: Terraform) -> str:
+    """A digest of what `terraform init` depends on: every configuration file (modules and
+    backend file included), the lock file, the binary and its version, and the TF_* settings."""
+    digest = hashlib.sha256()
+    version = ".".join(map(str, terraform.version()))
+    digest.update(f"{terraform.binary}\0{version}\0".encode())
+    for name in sorted(k for k in terraform.environ if k.startswith("TF_")):
+        digest.update(f"{name}={terraform.environ[name]}\0".encode())
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if ".terraform" in relative.parts or not path.is_file():
+            continue
+        if path.suffix == ".tfplan" or path.name.startswith("terraform.tfstate"):
+            continue
+        digest.update(f"{relative.as_posix()}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 # -- plan ---------------------------------------------------------------------------------
@@ -152,7 +227,30 @@ def plan(
         raise _interrupted(workspace, "plan", "nothing was applied") from None
     # A plan file holds every planned value, secrets included: keep it private.
     os.chmod(target, 0o600)
+    plan_files.stamp(target, environment=workspace.env, state=state_object(workspace))
     return read_plan(workspace, target, destroy=destroy, has_changes=has_changes)
+
+
+def state_object(workspace: Workspace) -> str:
+    """'bucket/key' of the environment's state: what a saved plan belongs to."""
+    settings = workspace.backend.settings
+    return f"{settings.bucket}/{settings.key}"
+
+
+def saved_plan(workspace: Workspace, path: Path) -> PlanResult:
+    """A plan saved by `plan`, checked to belong to this environment and its current state."""
+    if not path.is_file():
+        raise EventctlError(
+            f"plan file {path} does not exist",
+            hint=f"make one: eventctl env plan {workspace.env} --out FILE",
+        )
+    plan_files.check_plan(
+        path,
+        environment=workspace.env,
+        state=state_object(workspace),
+        current=workspace.terraform.state_pull(),
+    )
+    return read_plan(workspace, path)
 
 
 def read_plan(

@@ -15,18 +15,20 @@ How following stays exact (each point fixes a bug of an existing tool):
   polls less often and carries on from where it was, losing nothing.
 - A log group that does not exist yet is reported, and with `follow` waited for.
 
-A one-pass read (no follow) fetches every group at once in background threads and merges
+A one-pass read (no follow) fetches the groups' pages in two background threads and merges
 their pages in sorted chunks; following stays in the caller's thread.
 
-The engine yields `LogEvent` and `TailNotice` objects; it never prints. Its clock and sleep are
-injectable, so tests drive it deterministically.
+`tail` yields `LogEvent` and `TailNotice` objects. `tail_lines` yields the caller's rendering
+of the events instead, in chunks of lines: in a one-pass read the rendering runs in the fetch
+threads as each page arrives, so it overlaps with waiting for AWS, and only the rendered lines
+(not the events) are held until the merge can release them. The engine never prints. Its clock
+and sleep are injectable, so tests drive it deterministically.
 """
 
 from __future__ import annotations
 
 import heapq
 import queue
-import re
 import threading
 import time
 from bisect import bisect_right
@@ -35,11 +37,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from itertools import chain, count
-from operator import attrgetter
-from typing import Any, Literal, NamedTuple, Protocol
+from operator import attrgetter, itemgetter
+from typing import Any, Literal, NamedTuple, Protocol, TypeVar
 
 from eventctl.adapters.aws._calls import ThrottledError, next_poll_interval
 from eventctl.adapters.aws.logs import LogGroupNotFound, RawEvent
+from eventctl.core.durations import is_duration, parse_duration
 from eventctl.errors import EventctlError
 from platform_model import Platform
 
@@ -71,6 +74,15 @@ class TailNotice:
 
 
 TailItem = LogEvent | TailNotice
+
+Render = Callable[[Sequence[LogEvent]], list[str]]
+"""Turns a batch of events into their output lines, one each, in the same order. A one-pass
+read calls it from several threads at once."""
+
+LineItem = list[str] | TailNotice
+"""What `tail_lines` yields: a chunk of rendered lines in timestamp order, or a notice."""
+
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -136,17 +148,13 @@ def log_sources(platform: Platform, env: str, services: Sequence[str]) -> list[L
     return [LogSource(label=s.name, group=names.log_group(s)) for s in unique]
 
 
-_RELATIVE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d|w)\s*$", re.IGNORECASE)
-_UNIT_SECONDS = {"s": 1, "sec": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
 def parse_time(text: str, now: float) -> int:
-    """Milliseconds since the epoch for '10m', '2h', '1d', '90s', '1w' (before `now`) or an
-    ISO-8601 time ('2024-05-01T12:00:00Z'; without a zone it is taken as UTC)."""
-    match = _RELATIVE.match(text)
-    if match:
-        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
-        return int((now - seconds) * 1000)
+    """Milliseconds since the epoch for a duration before `now` ('10m', '2h', '1d', '90s',
+    '1w', '1h30m': see `core.durations`) or an ISO-8601 time ('2024-05-01T12:00:00Z';
+    without a zone it is taken as UTC)."""
+    # A bare number is not taken as seconds here: '20240501' is an ISO-8601 date.
+    if is_duration(text) and any(char.isalpha() for char in text):
+        return int((now - parse_duration(text, zero_ok=True)) * 1000)
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
@@ -219,12 +227,36 @@ class _Tail:
     # one pass, no following: stream the merge straight through
 
     def read_once(self) -> Iterator[TailItem]:
-        batches: list[Iterator[list[LogEvent]]] = []
+        for item in self.read_chunks(self._convert, _event_time):
+            if isinstance(item, list):
+                yield from item
+            else:
+                yield item
+
+    def read_lines(self, render: Render) -> Iterator[LineItem]:
+        def rendered(source: LogSource, page: list[RawEvent]) -> list[tuple[int, str]]:
+            events = self._convert(source, page)
+            page.clear()  # the raw dicts go before the lines are made: less memory at once
+            return list(zip(map(_event_time, events), render(events), strict=True))
+
+        by_time: Callable[[tuple[int, str]], int] = _first
+        for item in self.read_chunks(rendered, by_time):
+            yield item if isinstance(item, TailNotice) else list(map(_second, item))
+
+    def read_chunks(
+        self,
+        convert: Callable[[LogSource, list[RawEvent]], list[_T]],
+        key: Callable[[_T], int],
+    ) -> Iterator[list[_T] | TailNotice]:
+        """One pass over every group: `convert`ed pages merged by `key` (the timestamp),
+        in chunks; notices first."""
+        batches: list[Iterator[list[_T]]] = []
         missing: list[str] = []
-        # Every group's requests start now, in the background, so the server works on all
-        # of them while this thread merges the pages already here.
+        # Every group's first request is queued now for a few background threads, so the
+        # server works while this thread merges the pages already here.
+        workers = _Workers(min(FETCH_THREADS, len(self.cursors)))
         fetchers = [
-            _Prefetch(self._request(cursor), partial(self._convert, cursor.source))
+            _Prefetch(self._request(cursor), partial(convert, cursor.source), workers)
             for cursor in self.cursors
         ]
         try:
@@ -243,14 +275,16 @@ class _Tail:
                     "With --follow, eventctl waits for them",
                 )
             yield from self._drain_notices()
-            yield from merge_batches(batches)
+            yield from _merged_chunks(batches, key)
         finally:
             for fetcher in fetchers:
                 fetcher.close()
+            workers.stop()
 
     # following: rounds of polls, a reorder buffer, backoff on throttling
 
-    def follow(self) -> Iterator[TailItem]:
+    def follow(self) -> Iterator[TailItem | None]:
+        """Rounds of polls; yields None when it is about to wait for the next round."""
         buffer: list[tuple[int, int, float, LogEvent]] = []
         sequence = count()
         interval = self.options.interval
@@ -272,6 +306,7 @@ class _Tail:
             yield from self._drain_notices()
             yield from self._release(buffer, hold)
             interval = next_poll_interval(interval, self.options.interval, self.throttled)
+            yield None
             try:
                 self.sleep(interval)
             except KeyboardInterrupt:
@@ -325,9 +360,7 @@ class _Tail:
             page_size=options.page_size,
         )
 
-    def _open(
-        self, cursor: _Cursor, pages: Iterator[list[LogEvent]]
-    ) -> Iterator[list[LogEvent]] | None:
+    def _open(self, cursor: _Cursor, pages: Iterator[list[_T]]) -> Iterator[list[_T]] | None:
         """`pages` with the first one already fetched; None when the group is missing or
         throttled this round (a notice says so)."""
         options = self.options
@@ -349,7 +382,7 @@ class _Tail:
     def _convert(self, source: LogSource, page: list[RawEvent]) -> list[LogEvent]:
         """A page as LogEvents in timestamp order."""
         label, group = source.label, source.group
-        page.sort(key=_timestamp)
+        page.sort(key=_raw_timestamp)
         return [
             LogEvent(
                 r["timestamp"],
@@ -403,72 +436,115 @@ class _Tail:
             yield self.notices.pop(0)
 
 
+FETCH_THREADS = 2
+"""Background threads of a one-pass read, whatever the number of groups. Two keep a request
+in flight while a page is decoded and rendered; more would hold more pages in memory at once
+(each thread's allocator arena keeps what it once used) and press on FilterLogEvents' quota of
+5 requests per second per account and region, which every other tool shares."""
+
+
+class _Workers:
+    """A few daemon threads running queued tasks in order. Daemons, so that Ctrl-C or a closed
+    pipe never waits for a request still in flight; `stop` ends them after their task."""
+
+    def __init__(self, count: int) -> None:
+        self._tasks: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._count = count
+        for _ in range(count):
+            threading.Thread(target=self._run, name="eventctl-fetch", daemon=True).start()
+
+    def submit(self, task: Callable[[], None]) -> None:
+        self._tasks.put(task)
+
+    def stop(self) -> None:
+        for _ in range(self._count):
+            self._tasks.put(None)
+
+    def _run(self) -> None:
+        while (task := self._tasks.get()) is not None:
+            task()
+
+
 class _Prefetch:
-    """Fetches and converts `pages` in a background thread, `depth` pages ahead of the
-    consumer.
+    """The pages of one group, fetched and converted by `workers`, up to `depth` pages ahead
+    of the consumer (one request at a time: each page needs the previous one's token).
 
     Exceptions (a missing group, throttling) are raised in the consumer's thread. Closing it
-    (or dropping it) stops the thread after its current request.
+    stops the fetching after the current request.
     """
 
     def __init__(
         self,
         pages: Iterator[list[RawEvent]],
-        convert: Callable[[list[RawEvent]], list[LogEvent]],
+        convert: Callable[[list[RawEvent]], list[Any]],
+        workers: _Workers,
         depth: int = 2,
     ) -> None:
         self._pages = pages
         self._convert = convert
-        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="eventctl-prefetch", daemon=True)
-        self._thread.start()
+        self._workers = workers
+        self._depth = depth
+        self._queue: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._ready = 0  # pages fetched and not taken yet
+        self._fetching = False  # a fetch is queued or running
+        self._finished = False
+        self._closed = False
+        self._schedule()
 
-    def _run(self) -> None:
+    def _schedule(self) -> None:
+        with self._lock:
+            if self._closed or self._finished or self._fetching or self._ready >= self._depth:
+                return
+            self._fetching = True
+        self._workers.submit(self._fetch)
+
+    def _fetch(self) -> None:
+        if self._closed:
+            return
         try:
-            for page in self._pages:
-                if not self._put(("page", self._convert(page))):
-                    return
-            self._put(("end", None))
+            page = next(self._pages, None)
+            item: tuple[str, Any] = ("end", None) if page is None else ("page", self._convert(page))
         except BaseException as exc:  # handed to the consumer, raised there
-            self._put(("error", exc))
+            item = ("error", exc)
+        with self._lock:
+            self._fetching = False
+            if item[0] == "page":
+                self._ready += 1
+            else:
+                self._finished = True
+        self._queue.put(item)
+        self._schedule()
 
-    def _put(self, item: tuple[str, Any]) -> bool:
-        while not self._stop.is_set():
-            try:
-                self._queue.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def __iter__(self) -> Iterator[list[LogEvent]]:
+    def __iter__(self) -> Iterator[list[Any]]:
         return self
 
-    def __next__(self) -> list[LogEvent]:
-        if self._stop.is_set():
+    def __next__(self) -> list[Any]:
+        if self._closed:
             raise StopIteration
         kind, value = self._queue.get()
         if kind == "page":
+            with self._lock:
+                self._ready -= 1
+            self._schedule()
             return value  # type: ignore[no-any-return]
-        self._stop.set()
+        self._closed = True
         if kind == "error":
             raise value
         raise StopIteration
 
     def close(self) -> None:
-        """Stop fetching (the thread ends after its current request)."""
-        self._stop.set()
+        """Stop fetching (a request in flight still completes, unseen)."""
+        self._closed = True
 
 
 _event_time = attrgetter("timestamp")
+_raw_timestamp = itemgetter("timestamp")
+_first = itemgetter(0)
+_second = itemgetter(1)
 
 
-def _timestamp(raw: RawEvent) -> Any:
-    return raw["timestamp"]
-
-
-def _chain_first(first: list[LogEvent], rest: Iterator[list[LogEvent]]) -> Iterator[list[LogEvent]]:
+def _chain_first(first: list[_T], rest: Iterator[list[_T]]) -> Iterator[list[_T]]:
     yield first
     yield from rest
 
@@ -480,7 +556,15 @@ def merge_batches(groups: Sequence[Iterator[list[LogEvent]]]) -> Iterator[LogEve
     events up to the smallest "last timestamp" among groups that may still send more, and
     sorts that chunk in C. Equal timestamps keep the groups' order.
     """
-    buffers: list[list[LogEvent]] = [[] for _ in groups]
+    for chunk in _merged_chunks(groups, _event_time):
+        yield from chunk
+
+
+def _merged_chunks(
+    groups: Sequence[Iterator[list[_T]]], key: Callable[[_T], int]
+) -> Iterator[list[_T]]:
+    """`merge_batches` by `key`, a sorted chunk at a time."""
+    buffers: list[list[_T]] = [[] for _ in groups]
     positions = [0] * len(groups)
     open_groups = set(range(len(groups)))
     while True:
@@ -496,22 +580,19 @@ def merge_batches(groups: Sequence[Iterator[list[LogEvent]]]) -> Iterator[LogEve
                     buffers[index], positions[index] = batch, 0
         if not open_groups and all(p == len(b) for p, b in zip(positions, buffers, strict=True)):
             return
-        limit = min((buffers[i][-1].timestamp for i in open_groups), default=None)
-        chunk: list[LogEvent] = []
+        limit = min((key(buffers[i][-1]) for i in open_groups), default=None)
+        chunk: list[_T] = []
         for index, buffer in enumerate(buffers):
             start = positions[index]
             if start == len(buffer):
                 continue
-            end = (
-                len(buffer)
-                if limit is None
-                else bisect_right(buffer, limit, lo=start, key=_event_time)
-            )
+            end = len(buffer) if limit is None else bisect_right(buffer, limit, lo=start, key=key)
             chunk.extend(buffer[start:end])
             positions[index] = end
         if len(chunk) > 1:
-            chunk.sort(key=_event_time)
-        yield from chunk
+            chunk.sort(key=key)
+        if chunk:
+            yield chunk
 
 
 def tail(
@@ -528,7 +609,55 @@ def tail(
     others is a notice). ThrottledError ends a one-pass read; a follow backs off instead.
     """
     engine = _Tail(pages, sources, options, clock, sleep)
-    return engine.follow() if options.follow else engine.read_once()
+    if options.follow:
+        return (item for item in engine.follow() if item is not None)
+    return engine.read_once()
+
+
+def tail_lines(
+    pages: PageSource,
+    sources: Sequence[LogSource],
+    options: TailOptions,
+    render: Render,
+    *,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[LineItem]:
+    """`tail`, with each event already turned into its output line by `render`: yields chunks
+    of lines in timestamp order, and notices. The same events, order and errors as `tail`.
+
+    A one-pass read renders each page in its fetch thread as soon as it arrives (so `render`
+    must be safe to call from several threads) and holds only the lines until the merge
+    releases them. Following renders the events of each release, and yields what it has
+    before every wait for the next poll, and before a KeyboardInterrupt propagates.
+    """
+    engine = _Tail(pages, sources, options, clock, sleep)
+    if options.follow:
+        return _rendered_rounds(engine.follow(), render)
+    return engine.read_lines(render)
+
+
+_ROUND_CHUNK = 1024
+"""the most events a follow holds back before rendering them (its first round's backlog)"""
+
+
+def _rendered_rounds(items: Iterator[TailItem | None], render: Render) -> Iterator[LineItem]:
+    pending: list[LogEvent] = []
+    try:
+        for item in items:
+            if isinstance(item, LogEvent):
+                pending.append(item)
+                if len(pending) < _ROUND_CHUNK:
+                    continue
+            if pending:
+                yield render(pending)
+                pending = []
+            if item is not None and not isinstance(item, LogEvent):
+                yield item
+    except KeyboardInterrupt:
+        if pending:
+            yield render(pending)  # the lines of the events shown on Ctrl-C, then stop
+        raise
 
 
 def format_timestamp(timestamp_ms: int) -> str:

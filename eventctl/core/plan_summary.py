@@ -264,3 +264,127 @@ def _loss(kind: str, address: str, change: Mapping[str, Any]) -> Loss | None:
 def with_contents(loss: Loss, *, empty: bool | None, contents: str | None) -> Loss:
     """The same loss, with what the live resource holds ('12 objects')."""
     return replace(loss, empty=empty, contents=contents)
+
+
+# -- markdown (a pull-request comment, a job summary) ---------------------------------------
+
+#: GitHub refuses a comment body longer than this.
+GITHUB_COMMENT_LIMIT = 65_536
+_MARKDOWN_VERBS = {
+    "create": "create",
+    "update": "change",
+    "replace": "replace",
+    "delete": "destroy",
+}
+_CAPS = (None, 500, 200, 100, 50, 20, 10, 5, 0)
+
+
+def to_markdown(
+    summary: PlanSummary,
+    env: str,
+    *,
+    limit: int = GITHUB_COMMENT_LIMIT,
+    full_plan: str | None = None,
+) -> str:
+    """The plan as markdown for a pull request: counts, then what is destroyed or replaced.
+
+    Only addresses, types, counts and output names appear, never a value, so no secret can
+    reach the comment. When the lists make the text longer than `limit` characters they are
+    cut, longest first, each with a line saying how many were left out and where the whole
+    plan is (`full_plan`, e.g. the workflow artifact).
+    """
+    for cap in _CAPS:
+        text = _markdown(summary, env, cap, full_plan)
+        if len(text) <= limit:
+            return text
+    raise ValueError(f"a plan summary needs more than {limit} characters even without lists")
+
+
+def _markdown(summary: PlanSummary, env: str, cap: int | None, full_plan: str | None) -> str:
+    kind = "Destroy plan" if summary.destroy else "Plan"
+    lines = [f"### {kind} for `{env}`: {summary.line()}", ""]
+    if summary.empty:
+        lines.append(f"No changes: `{env}` matches the configuration.")
+    risky = [c for c in summary.changes if c.action in ("replace", "delete")]
+    if risky:
+        lines += [f"**Destroyed or replaced ({len(risky)})**", "", "| action | resource | why |"]
+        lines.append("| --- | --- | --- |")
+        lines += [
+            f"| {_MARKDOWN_VERBS[c.action]} | {_code(c.address)} | {_reason(c.reason)} |"
+            for c in _capped(risky, cap)
+        ]
+        lines += _more(len(risky), cap, "destroyed or replaced resources", full_plan)
+    modules = _module_counts(summary)
+    if modules:
+        header = " | ".join(_MARKDOWN_VERBS.values())
+        lines += ["**Changes by module**", "", f"| module | {header} |"]
+        lines.append("| --- |" + " ---: |" * len(_MARKDOWN_VERBS))
+        for module, counts in modules.items():
+            cells = " | ".join(_cell(counts.get(action, 0)) for action in _MARKDOWN_VERBS)
+            lines.append(f"| {_code(module)} | {cells} |")
+        lines.append("")
+    groups = summary.groups
+    if groups:
+        header = " | ".join(_MARKDOWN_VERBS.values())
+        lines += [
+            f"<details><summary>By resource type ({len(groups)} rows)</summary>",
+            "",
+            f"| module | type | {header} |",
+            "| --- | --- |" + " ---: |" * len(_MARKDOWN_VERBS),
+        ]
+        for group in _capped(groups, cap):
+            cells = " | ".join(_cell(group.counts.get(a, 0)) for a in _MARKDOWN_VERBS)
+            lines.append(f"| {_code(group.module)} | {_code(group.type)} | {cells} |")
+        lines += _more(len(groups), cap, "resource types", full_plan)
+        lines += ["</details>", ""]
+    other = [c for c in summary.changes if c.action not in _MARKDOWN_VERBS]
+    if other:
+        lines += [f"**Other actions ({len(other)})**", ""]
+        lines += [f"- {c.action}: {_code(c.address)}" for c in _capped(other, cap)]
+        lines += _more(len(other), cap, "other actions", full_plan)
+    if summary.drift:
+        lines += [
+            f"**Changed outside Terraform ({len(summary.drift)})**: the plan puts these back",
+            "",
+        ]
+        lines += [
+            f"- {'deleted' if c.action == 'delete' else 'modified'}: {_code(c.address)}"
+            for c in _capped(list(summary.drift), cap)
+        ]
+        lines += _more(len(summary.drift), cap, "drifted resources", full_plan)
+    if summary.outputs:
+        named = ", ".join(f"{_code(n)} ({a})" for n, a in sorted(summary.outputs.items()))
+        lines += [f"**Outputs**: {named}", ""]
+    if full_plan:
+        lines.append(f"The full plan: {full_plan}.")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _module_counts(summary: PlanSummary) -> dict[str, Counter[str]]:
+    found: dict[str, Counter[str]] = {}
+    for change in summary.changes:
+        found.setdefault(change.module, Counter())[change.action] += 1
+    return dict(sorted(found.items()))
+
+
+def _capped(items: list[Any], cap: int | None) -> list[Any]:
+    return items if cap is None else items[:cap]
+
+
+def _more(total: int, cap: int | None, what: str, full_plan: str | None) -> list[str]:
+    if cap is None or total <= cap:
+        return [""]
+    where = f": see {full_plan}" if full_plan else ": see the full plan"
+    return ["", f"... and {total - cap} more {what} not listed here{where}.", ""]
+
+
+def _code(text: str) -> str:
+    return "`" + text.replace("`", "'").replace("|", "\\|") + "`"
+
+
+def _reason(reason: str | None) -> str:
+    return reason.replace("_", " ").lower() if reason else "-"
+
+
+def _cell(n: int) -> str:
+    return str(n) if n else "-"

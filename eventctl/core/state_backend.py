@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from eventctl.adapters.aws.clients import AwsTarget
+from eventctl.adapters.aws.clients import AwsTarget, make_client
 from eventctl.adapters.aws.dynamodb import DynamoDb, TableInfo
 from eventctl.adapters.aws.s3 import PUBLIC_ACCESS_FLAGS, S3
 from eventctl.adapters.aws.sts import CallerIdentity, Sts
@@ -486,7 +486,8 @@ def connect(
             f"{env} is not an AWS environment: it has no Terraform state backend",
             hint="use dev or prod",
         )
-    identity = Sts(target.client("sts")).caller_identity()
+    target.require_credentials()
+    identity = Sts(make_client("sts", target)).caller_identity()
     if platform.account_id and platform.account_id != identity.account:
         raise EventctlError(
             f"the AWS credentials are for account {identity.account}, but the settings say "
@@ -498,8 +499,8 @@ def connect(
     )
     backend = StateBackend(
         settings,
-        S3(target.client("s3"), target.region),
-        DynamoDb(target.client("dynamodb")),
+        S3(make_client("s3", target), target.region),
+        DynamoDb(make_client("dynamodb", target)),
         tags={"Project": platform.project, "ManagedBy": "eventctl", "Purpose": "terraform-state"},
     )
     return Connection(identity=identity, backend=backend)

@@ -99,7 +99,8 @@ def platform_status(
         raise EventctlError(
             f"status reads ECS, load balancers and alarms; the {env} environment runs on this "
             "machine without them",
-            hint="use --env dev or --env prod (for local logs: eventctl logs tail --env local)",
+            hint="use --env dev or --env prod; for the local environment: `eventctl env ps` "
+            "(processes, health) and `eventctl logs tail --env local`",
         )
     names = platform.names(env)
     wanted = {names.ecs_service(s): s for s in platform.services}

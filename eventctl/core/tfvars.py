@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from eventctl.errors import EventctlError
-from platform_model import EnvironmentProfile, Platform
+from platform_model import AwsProfile, Platform
 from platform_model.catalog import JWT_SIGNING_KEY_SECRET
 
 # The tightest AWS limit on each kind of name the Terraform sets.
@@ -58,7 +58,6 @@ def terraform_variables(platform: Platform, env: str) -> dict[str, Any]:
     """The root module's input values for AWS environment `env` (JSON-serialisable)."""
     profile = _aws_profile(platform, env)
     names = platform.names(env)
-    assert profile.network and profile.rds and profile.docdb and profile.redis
     variables: dict[str, Any] = {
         "project": platform.project,
         "domain": platform.domain,
@@ -147,14 +146,36 @@ def terraform_variables(platform: Platform, env: str) -> dict[str, Any]:
             "alert_email": platform.alert_email,
             "alarms": _alarms(platform, profile),
         },
+        "cicd": _cicd(platform, env),
     }
     check_name_limits(named_resources(variables))
     return variables
 
 
-def _aws_profile(platform: Platform, env: str) -> EnvironmentProfile:
+def _cicd(platform: Platform, env: str) -> dict[str, Any]:
+    """The GitHub Actions roles; the first AWS environment creates the account's OIDC provider."""
+    names = platform.names(env)
+    first_aws = next(n for n, p in platform.environments.items() if p.kind == "aws")
+    return {
+        "github_repository": platform.github_repository,
+        "create_oidc_provider": env == first_aws,
+        "role_names": {
+            kind: f"{names.prefix}-github-{kind}" for kind in ("plan", "apply", "deploy")
+        },
+        "secret_prefix": names.secret(""),
+        "state": {
+            "bucket": names.state_bucket("{account_id}"),
+            "key": names.state_key,
+            "lock_table": names.lock_table,
+            "release_prefix": names.release_prefix,
+            "deploy_lock_ids": [names.deploy_lock_id(s) for s in platform.services],
+        },
+    }
+
+
+def _aws_profile(platform: Platform, env: str) -> AwsProfile:
     profile = platform.environment(env)
-    if profile.kind != "aws":
+    if not isinstance(profile, AwsProfile):
         raise EventctlError(
             f"environment {env!r} runs on this machine without Terraform; there is nothing "
             "to render",
@@ -169,7 +190,7 @@ def _zone_names(region: str, count: int) -> list[str]:
     return [f"{region}{letter}" for letter in "abcdef"[:count]]
 
 
-def _services(platform: Platform, profile: EnvironmentProfile) -> dict[str, Any]:
+def _services(platform: Platform, profile: AwsProfile) -> dict[str, Any]:
     names = platform.names(profile.name)
     result: dict[str, Any] = {}
     for priority, service in enumerate(platform.services, start=1):
@@ -201,7 +222,7 @@ def _services(platform: Platform, profile: EnvironmentProfile) -> dict[str, Any]
     return result
 
 
-def _alarms(platform: Platform, profile: EnvironmentProfile) -> dict[str, Any]:
+def _alarms(platform: Platform, profile: AwsProfile) -> dict[str, Any]:
     """Every alarm instance: one per service, database or cache node, or one for the ALB."""
     names = platform.names(profile.name)
     targets = platform.alarm_targets(profile)

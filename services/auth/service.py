@@ -30,8 +30,9 @@ from services.kit.errors import Conflict, NotFound, RateLimited, Unauthenticated
 from services.kit.outbox import Outbox
 from services.kit.store import Store
 
-INVALID_LOGIN = "invalid email or password"
-INVALID_REFRESH = "invalid refresh token"
+EMAIL_TAKEN = "An account with this e-mail address already exists."
+INVALID_LOGIN = "The e-mail address or the password is not right."
+INVALID_REFRESH = "Your session has ended: please sign in again."
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class AuthService:
         async with self.db.read() as conn:
             taken = await conn.scalar(sa.select(users.c.id).where(users.c.email_key == key))
         if taken:
-            raise Conflict("this email is already registered")
+            raise Conflict(EMAIL_TAKEN, code="email_taken", field="email")
         password_hash = await asyncio.to_thread(self.hasher.hash, password)
         user = User(id=str(uuid.uuid4()), email=email.strip(), name=name, role=role)
         now = utcnow()
@@ -118,7 +119,7 @@ class AuthService:
                     {"user_id": user.id, "email": user.email, "name": name, "role": role},
                 )
         except IntegrityError:
-            raise Conflict("this email is already registered") from None
+            raise Conflict(EMAIL_TAKEN, code="email_taken", field="email") from None
         return user
 
     async def user(self, user_id: str) -> User:
@@ -153,7 +154,7 @@ class AuthService:
             row = (await conn.execute(sa.select(users).where(users.c.email_key == key))).first()
         stored_hash = row.password_hash if row is not None else self._dummy_hash
         if not await asyncio.to_thread(self._verify, stored_hash, password) or row is None:
-            raise Unauthenticated(INVALID_LOGIN)
+            raise Unauthenticated(INVALID_LOGIN, code="invalid_login")
         await self.store.delete(attempts_key)
         user = User(id=row.id, email=row.email, name=row.name, role=row.role)
         async with self.db.write() as conn:
@@ -184,6 +185,7 @@ class AuthService:
             {
                 "sub": user.id,
                 "email": user.email,
+                "name": user.name,
                 "role": user.role,
                 "iss": self.policy.issuer,
                 "aud": self.policy.audience,
@@ -217,10 +219,10 @@ class AuthService:
     async def _session(self, refresh_token: str) -> tuple[str, str, bytes, dict[str, str]]:
         session_id, dot, secret = refresh_token.partition(".")
         if not dot or not session_id or not secret:
-            raise Unauthenticated(INVALID_REFRESH)
+            raise Unauthenticated(INVALID_REFRESH, code="session_ended")
         stored = await self.store.get(f"session:{session_id}")
         if stored is None:
-            raise Unauthenticated(INVALID_REFRESH)
+            raise Unauthenticated(INVALID_REFRESH, code="session_ended")
         return session_id, secret, stored, json.loads(stored)
 
     async def refresh(self, refresh_token: str) -> tuple[User, TokenPair]:
@@ -229,19 +231,19 @@ class AuthService:
         key = f"session:{session_id}"
         if not hmac.compare_digest(_sha256(secret), session["secret_sha256"]):
             await self.store.delete(key)  # an old token came back: assume it was stolen
-            raise Unauthenticated(INVALID_REFRESH)
+            raise Unauthenticated(INVALID_REFRESH, code="session_ended")
         try:
             user = await self.user(session["user_id"])
         except NotFound:
             await self.store.delete(key)
-            raise Unauthenticated(INVALID_REFRESH) from None
+            raise Unauthenticated(INVALID_REFRESH, code="session_ended") from None
         new_secret = secrets.token_urlsafe(32)
         rotated = await self.store.compare_and_set(
             key, stored, self._session_value(user.id, new_secret), ttl=self.policy.refresh_seconds
         )
         if not rotated:  # a concurrent refresh with the same token won: treat as reuse
             await self.store.delete(key)
-            raise Unauthenticated(INVALID_REFRESH)
+            raise Unauthenticated(INVALID_REFRESH, code="session_ended")
         return user, self._pair(user, session_id, new_secret)
 
     async def logout(self, refresh_token: str) -> str | None:

@@ -11,6 +11,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 
+from services.booking.clients import EventsClient, PaymentsClient
 from services.booking.schema import (
     IDEMPOTENCY_KEY,
     BookingIn,
@@ -29,7 +30,12 @@ from services.kit.http import ApiError, ApiRoute, Operation, json_response, read
 from services.kit.security import require_user
 
 TAGS = ("bookings",)
-STATUS_CODES = {"confirmed": 201, "payment_failed": 402, "cancelled": 409, "pending": 202}
+STATUS_CODES = {"confirmed": 201, "pending": 202}
+DECLINES = {
+    "card_declined": "Your card was declined by its bank.",
+    "insufficient_funds": "Your card was declined: there are not enough funds on it.",
+}
+NOTHING_TAKEN = "No money was taken and your seats were released."
 _KEY = re.compile(IDEMPOTENCY_KEY)
 
 
@@ -45,7 +51,12 @@ def _max_body(request: Request) -> int:
 def _idempotency_key(request: Request) -> str | None:
     key = request.headers.get("idempotency-key")
     if key is not None and not _KEY.fullmatch(key):
-        raise ApiError(422, "Idempotency-Key must be 1-255 visible ASCII characters")
+        raise ApiError(
+            422,
+            "The Idempotency-Key header must be 1 to 255 visible ASCII characters.",
+            "invalid",
+            field="Idempotency-Key",
+        )
     return key
 
 
@@ -56,14 +67,32 @@ async def create_booking(request: Request) -> Response:
     body = await read_json(request, BookingIn, _max_body(request))
     booking = await _service(request).book(principal, body, key)
     note_audit(resource=f"booking:{booking.id}")
+    if booking.status not in STATUS_CODES:
+        raise _refusal(booking)
     return json_response(booking, STATUS_CODES[booking.status])
+
+
+def _refusal(booking: BookingOut) -> ApiError:
+    """A booking that ended without seats, as an error body with the booking attached."""
+    attached = booking.model_dump(mode="json")
+    if booking.status == "payment_failed":
+        reason = booking.failure_reason or ""
+        detail = DECLINES.get(reason, "The payment did not go through.")
+        return ApiError(402, f"{detail} {NOTHING_TAKEN}", "card_declined", booking=attached)
+    return ApiError(
+        409,
+        "This booking was cancelled while it was being made (the event may have been "
+        "cancelled); any payment is refunded.",
+        "booking_cancelled",
+        booking=attached,
+    )
 
 
 async def list_bookings(request: Request) -> Response:
     principal = await require_user(request)
     query = read_query(request, BookingQuery)
     return json_response(
-        BookingList(await _service(request).list_for(principal.user_id, query.limit))
+        BookingList(await _service(request).list_for(principal.user_id, query.limit, query.when))
     )
 
 
@@ -88,13 +117,15 @@ ROUTES = [
         operation=Operation(
             "Book seats: reserve, charge, confirm. Optional Idempotency-Key header: the same "
             "key and body return the same booking and never charge twice (another body: 422). "
-            "201 confirmed; 402 payment_failed (card declined, seats released); 409 not enough "
-            "seats; 404 unknown or cancelled event; 503 a service is down (no seats held, or "
+            "201 confirmed; 402 card declined (code card_declined, the payment_failed "
+            "booking under booking; seats released); 409 not enough seats (not_enough_seats) "
+            "or cancelled meanwhile (booking_cancelled, booking attached); 404 unknown or "
+            "cancelled event; 503 a service is down (no seats held, or "
             "the booking is settled automatically)",
             {
                 201: BookingOut,
                 401: None,
-                402: BookingOut,
+                402: None,
                 404: None,
                 409: None,
                 422: None,
@@ -110,7 +141,8 @@ ROUTES = [
         list_bookings,
         methods=["GET"],
         operation=Operation(
-            "The caller's bookings, newest first",
+            "The caller's bookings, newest first, each with the event's title and start, its "
+            "status and, when cancelled, its refund; ?when=upcoming|past by the event's start",
             {200: BookingList, 401: None, 422: None},
             query=BookingQuery,
             security="bearer",
@@ -154,8 +186,14 @@ def create_app(
         return BookingService(
             kit.db,
             kit.outbox,
-            kit.service_client("event", timeout=timeout),
-            kit.service_client("payment", timeout=timeout),
+            EventsClient(
+                kit.service_client("event", timeout=timeout),
+                kit.platform.service("event").internal_prefix,
+            ),
+            PaymentsClient(
+                kit.service_client("payment", timeout=timeout),
+                kit.platform.service("payment").internal_prefix,
+            ),
             reconcile_after_seconds=settings.reconcile_after_seconds,
             batch=settings.reconcile_batch,
         )

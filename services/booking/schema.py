@@ -23,17 +23,40 @@ class Strict(BaseModel):
 class BookingIn(Strict):
     event_id: ReferenceId
     seats: int = Field(ge=1, le=10)
-    card_number: CardNumber
+    card_number: CardNumber | None = Field(
+        default=None, description="needed unless the event is free (a free booking is not paid)"
+    )
+
+
+class RefundOut(BaseModel):
+    amount_cents: int
+    currency: str | None
+    status: Literal["pending", "refunded"] = Field(
+        description="pending until the payment service has returned the money"
+    )
 
 
 class BookingOut(BaseModel):
     id: str
     event_id: str
+    event_title: str | None = Field(
+        description="the event's title when booked; null until reserved"
+    )
+    event_starts_at: dt.datetime | None = Field(
+        description="when the event starts (as booked); null until reserved"
+    )
     user_id: str
     seats: int
     amount_cents: int | None = Field(description="seats x the event's price; null until reserved")
     currency: str | None
     status: Status
+    failure_reason: str | None = Field(description="why the payment failed (payment_failed)")
+    cancel_reason: Literal["user", "event_cancelled"] | None = Field(
+        description="who cancelled it (cancelled)"
+    )
+    refund: RefundOut | None = Field(
+        description="a cancelled booking's refund; null when nothing was charged"
+    )
     payment_id: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -45,3 +68,6 @@ class BookingList(RootModel[list[BookingOut]]):
 
 class BookingQuery(Strict):
     limit: int = Field(default=50, ge=1, le=200, description="newest first")
+    when: Literal["all", "upcoming", "past"] = Field(
+        default="all", description="upcoming: the event starts later than now; past: it started"
+    )

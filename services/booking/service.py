@@ -34,18 +34,19 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.booking.schema import BookingIn, BookingOut
+from services.booking.clients import EventsClient, PaymentsClient, Refused
+from services.booking.schema import BookingIn, BookingOut, RefundOut
 from services.booking.tables import bookings
-from services.kit.calls import Reply, ServiceClient
+from services.event.schema import ReservationOut
 from services.kit.cards import last4
 from services.kit.db import Database, UtcDateTime, utcnow
 from services.kit.errors import Conflict, Invalid, NotFound, Unavailable
 from services.kit.outbox import Outbox, outbox
 from services.kit.tokens import Principal
+from services.payment.schema import ChargeIn, ChargeOut
 
 log = logging.getLogger("services.booking")
 
-RESERVATION_RELEASED = "reservation_released"  # the event service's code: id voided, holds nothing
 
 # PostgreSQL's one-statement confirmation: the booking leaves `pending` and its two messages
 # (booking-created, booking-confirmed) are queued, only if it was still pending; one round
@@ -87,23 +88,34 @@ Row = Any
 
 def fingerprint(request: BookingIn) -> str:
     """What makes two requests with one Idempotency-Key 'the same' (no full card number)."""
-    card = request.card_number.get_secret_value()
-    parts = (request.event_id, str(request.seats), last4(request.card_number), str(len(card)))
+    if request.card_number is None:
+        parts: tuple[str, ...] = (request.event_id, str(request.seats), "no card")
+    else:
+        card = request.card_number.get_secret_value()
+        parts = (request.event_id, str(request.seats), last4(request.card_number), str(len(card)))
     return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
-def _code(response: Reply) -> str | None:
-    """The error code of a refusal (see services.kit.errors), if it names one."""
-    try:
-        body = response.json()
-    except ValueError:
+def _refund_of(row: Row) -> RefundOut | None:
+    """A cancelled booking's refund: recorded once the payment service returned it, pending
+    until then; none when nothing was charged."""
+    if row.status != "cancelled" or row.refund_status == "none":
         return None
-    code = body.get("code") if isinstance(body, dict) else None
-    return code if isinstance(code, str) else None
+    if row.refund_status == "refunded":
+        return RefundOut(
+            amount_cents=row.refund_cents or 0, currency=row.currency, status="refunded"
+        )
+    if not row.amount_cents:
+        return None
+    # Settled before refunds were recorded (booking-0002): settling always refunded.
+    status = "refunded" if row.settled else "pending"
+    return RefundOut(amount_cents=row.amount_cents, currency=row.currency, status=status)
 
 
 def _out(row: Row) -> BookingOut:
-    return BookingOut.model_validate(row._mapping, from_attributes=False)
+    return BookingOut.model_validate(
+        {**row._mapping, "refund": _refund_of(row)}, from_attributes=False
+    )
 
 
 def _message(row: Row, **changes: Any) -> dict[str, Any]:
@@ -127,19 +139,28 @@ def _message(row: Row, **changes: Any) -> dict[str, Any]:
     }
 
 
-def _hold_fields(row: Row, hold: dict[str, Any] | None, payment: dict[str, Any]) -> dict[str, Any]:
+def _free(row: Row, hold: ReservationOut | None) -> bool:
+    """Whether the booking costs nothing (its hold's price, or the amount it recorded)."""
+    if hold is not None:
+        return hold.price_cents * int(row.seats) == 0
+    return bool(row.amount_cents == 0)
+
+
+def _hold_fields(
+    row: Row, hold: ReservationOut | None, payment: ChargeOut | None
+) -> dict[str, Any]:
     """Amount and event details to record: the charge's figures (or, with no charge, the
     hold's price), and the event's title and start from the hold."""
     fields: dict[str, Any] = {}
     if hold is not None:
         fields.update(
-            amount_cents=hold["price_cents"] * row.seats,
-            currency=hold["currency"],
-            event_title=hold["event_title"],
-            event_starts_at=dt.datetime.fromisoformat(hold["starts_at"]),
+            amount_cents=hold.price_cents * row.seats,
+            currency=hold.currency,
+            event_title=hold.event_title,
+            event_starts_at=hold.starts_at,
         )
-    if payment.get("amount_cents") is not None:
-        fields.update(amount_cents=payment["amount_cents"], currency=payment["currency"])
+    if payment is not None and payment.amount_cents is not None:
+        fields.update(amount_cents=payment.amount_cents, currency=payment.currency)
     return fields
 
 
@@ -148,8 +169,8 @@ class BookingService:
         self,
         db: Database,
         outbox: Outbox,
-        events: ServiceClient,
-        payments: ServiceClient,
+        events: EventsClient,
+        payments: PaymentsClient,
         *,
         reconcile_after_seconds: float = 30.0,
         batch: int = 100,
@@ -187,7 +208,10 @@ class BookingService:
 
     async def _replay(self, row: Row, wanted: str, request: BookingIn) -> BookingOut:
         if row.fingerprint != wanted:
-            raise Invalid("this Idempotency-Key was already used for a different booking")
+            raise Invalid(
+                "This Idempotency-Key was already used for a different booking.",
+                code="idempotency_key_reused",
+            )
         if row.status == "pending":  # every step is idempotent: carry on where it stopped
             return await self._complete(row, request)
         return _out(row)
@@ -221,68 +245,62 @@ class BookingService:
         hold = await self._reserve(row)
         if hold is None:
             return await self._closed_elsewhere(row)
+        if _free(row, hold):  # nothing to pay: the payment service is not involved at all
+            return await self._confirm(row, None, hold)
+        if request.card_number is None:
+            await self._abandon(row)
+            raise Invalid(
+                "This event is not free: give a card number to pay for it.",
+                code="card_required",
+                field="card_number",
+            )
         payment = await self._charge(row, hold, request)
-        if payment["status"] == "succeeded":
+        if payment.status == "succeeded":
             return await self._confirm(row, payment, hold)
         return await self._fail(row, payment, hold)
 
-    async def _reserve(self, row: Row) -> dict[str, Any] | None:
+    async def _reserve(self, row: Row) -> ReservationOut | None:
         """The seat hold; None when the reservation id was already released, or voided before
         this reservation arrived (it holds nothing and never will). Cleans up on refusal."""
         try:
-            response = await self.events.call(
-                "POST",
-                f"/internal/events/{row.event_id}/reservations",
-                {"reservation_id": row.id, "seats": row.seats},
-            )
+            return await self.events.reserve(row.event_id, row.id, row.seats)
         except Unavailable as exc:
             await (self._abandon(row) if exc.sent else self._discard(row.id))
             raise
-        if response.status_code in (200, 201):
-            hold: dict[str, Any] = response.json()
-            return hold if hold["status"] == "held" else None
-        if response.status_code == 410 and _code(response) == RESERVATION_RELEASED:
-            return None
-        await self._discard(row.id)
-        if response.status_code == 409:
-            raise Conflict(response.json().get("detail", "not enough seats"))
-        if response.status_code in (404, 410):
-            raise NotFound("event not found")
-        raise RuntimeError(f"the event service refused a reservation: {response.status_code}")
+        except (Conflict, NotFound, Refused):
+            await self._discard(row.id)
+            raise
 
-    async def _charge(self, row: Row, hold: dict[str, Any], request: BookingIn) -> dict[str, Any]:
+    async def _charge(self, row: Row, hold: ReservationOut, request: BookingIn) -> ChargeOut:
         """The payment for this booking (succeeded, declined or voided)."""
-        body = {
-            "idempotency_key": row.id,
-            "booking_id": row.id,
-            "user_id": row.user_id,
-            "user_email": row.user_email,
-            "amount_cents": hold["price_cents"] * row.seats,
-            "currency": hold["currency"],
-            "card_number": request.card_number.get_secret_value(),
-        }
+        assert request.card_number is not None  # checked by the caller
+        charge = ChargeIn.model_construct(
+            idempotency_key=row.id,
+            booking_id=row.id,
+            user_id=row.user_id,
+            user_email=row.user_email,
+            amount_cents=hold.price_cents * row.seats,
+            currency=hold.currency,
+            card_number=request.card_number,
+        )
         try:
-            response = await self.payments.call("POST", "/internal/payments/charges", body)
-            if response.status_code == 409:  # charged before with other figures (a replay
-                # after a price change): the first charge is the one that counts
-                response = await self.payments.call("GET", f"/internal/payments/charges/{row.id}")
+            return await self.payments.charge(charge)
         except Unavailable as exc:
             if not exc.sent:  # nothing was charged: give the seats back and forget it
                 await self._abandon(row)
             raise  # otherwise the seats stay held until the booking is reconciled
-        if response.status_code not in (200, 201):
+        except Refused:
             await self._abandon(row)
-            raise RuntimeError(f"the payment service refused a charge: {response.status_code}")
-        payment: dict[str, Any] = response.json()
-        return payment
+            raise
 
     async def _confirm(
-        self, row: Row, payment: dict[str, Any], hold: dict[str, Any] | None
+        self, row: Row, payment: ChargeOut | None, hold: ReservationOut | None
     ) -> BookingOut:
+        """Confirm it, paid by `payment` (None: free, nothing was paid)."""
         now = utcnow()
         changes = {
             "status": "confirmed",
-            "payment_id": payment["id"],
+            "payment_id": payment.id if payment is not None else None,
             "updated_at": now,
             **_hold_fields(row, hold, payment),
         }
@@ -326,17 +344,15 @@ class BookingService:
         async with self.db.single() as conn:
             return (await conn.execute(CONFIRM_SQL, params)).first()
 
-    async def _fail(
-        self, row: Row, payment: dict[str, Any], hold: dict[str, Any] | None
-    ) -> BookingOut:
+    async def _fail(self, row: Row, payment: ChargeOut, hold: ReservationOut | None) -> BookingOut:
         async with self.db.write() as conn:
             failed = await self._transition(
                 conn,
                 row.id,
                 "pending",
                 status="payment_failed",
-                payment_id=payment["id"] if payment["status"] == "declined" else None,
-                failure_reason=payment.get("decline_reason") or "payment not completed",
+                payment_id=payment.id if payment.status == "declined" else None,
+                failure_reason=payment.decline_reason or "payment not completed",
                 settled=False,
                 updated_at=utcnow(),
                 **_hold_fields(row, hold, payment),
@@ -386,9 +402,17 @@ class BookingService:
         """Release the seats (and refund, when cancelled); False when a service is down."""
         if row.settled or row.status not in ("payment_failed", "cancelled"):
             return True
+        refund: dict[str, Any] = {}
         try:
-            if row.status == "cancelled":
-                await self._refund(row.id)
+            if row.status == "cancelled" and row.amount_cents == 0:
+                refund = {"refund_status": "none", "refund_cents": None}  # never charged
+            elif row.status == "cancelled":
+                payment = await self._refund(row.id)
+                refunded = payment.status == "refunded"
+                refund = {
+                    "refund_status": "refunded" if refunded else "none",
+                    "refund_cents": payment.amount_cents if refunded else None,
+                }
             await self._release(row)
         except Unavailable:
             log.warning("settlement deferred", extra={"booking_id": row.id})
@@ -397,7 +421,7 @@ class BookingService:
             await conn.execute(
                 bookings.update()
                 .where(bookings.c.id == row.id, bookings.c.settled.is_(False))
-                .values(settled=True)
+                .values(settled=True, **refund)
             )
         return True
 
@@ -410,24 +434,14 @@ class BookingService:
 
         await asyncio.gather(*(one(row) for row in rows))
 
-    async def _refund(self, booking_id: str) -> dict[str, Any]:
+    async def _refund(self, booking_id: str) -> ChargeOut:
         """Refund the booking's charge (a key never charged is voided instead)."""
-        response = await self.payments.call(
-            "POST", f"/internal/payments/charges/{booking_id}/refund"
-        )
-        if response.status_code != 200:
-            raise RuntimeError(f"the payment service refused a refund: {response.status_code}")
-        payment: dict[str, Any] = response.json()
-        return payment
+        return await self.payments.refund(booking_id)
 
     async def _release(self, row: Row) -> None:
         """Give the booking's seats back. A reservation that has not arrived (yet) is voided
         by the event service, so it cannot take seats when it does."""
-        response = await self.events.call(
-            "DELETE", f"/internal/events/{row.event_id}/reservations/{row.id}"
-        )
-        if response.status_code not in (200, 404):  # 404: the event does not exist
-            raise RuntimeError(f"the event service refused a release: {response.status_code}")
+        await self.events.release(row.event_id, row.id)
 
     # -- reconciliation ------------------------------------------------------------------
 
@@ -459,28 +473,21 @@ class BookingService:
     async def _resolve(self, row: Row) -> None:
         """A booking whose request died: its payment's real state decides."""
         try:
-            response = await self.payments.call("POST", f"/internal/payments/charges/{row.id}/void")
-            hold = await self._reservation(row)
+            hold = await self.events.reservation(row.event_id, row.id)
+            if hold is not None and hold.status == "held" and _free(row, hold):
+                await self._confirm(row, None, hold)
+                return
+            payment = await self.payments.void(row.id)
         except Unavailable:
             return  # next round
-        payment: dict[str, Any] = response.json()
-        if payment["status"] == "succeeded":
+        if payment.status == "succeeded":
             outcome = await self._confirm(row, payment, hold)
         else:
             outcome = await self._fail(row, payment, hold)
         log.info(
             "reconciled a pending booking",
-            extra={"booking_id": row.id, "payment": payment["status"], "now": outcome.status},
+            extra={"booking_id": row.id, "payment": payment.status, "now": outcome.status},
         )
-
-    async def _reservation(self, row: Row) -> dict[str, Any] | None:
-        response = await self.events.call(
-            "GET", f"/internal/events/{row.event_id}/reservations/{row.id}"
-        )
-        if response.status_code != 200:
-            return None
-        hold: dict[str, Any] = response.json()
-        return hold
 
     # -- cancellation --------------------------------------------------------------------
 
@@ -553,13 +560,16 @@ class BookingService:
 
     # -- reads ---------------------------------------------------------------------------
 
-    async def list_for(self, user_id: str, limit: int) -> list[BookingOut]:
+    async def list_for(self, user_id: str, limit: int, when: str = "all") -> list[BookingOut]:
+        """The user's bookings, newest first; `upcoming` or `past` by the event's start."""
+        stmt = sa.select(bookings).where(bookings.c.user_id == user_id)
+        if when == "upcoming":
+            stmt = stmt.where(bookings.c.event_starts_at > utcnow())
+        elif when == "past":
+            stmt = stmt.where(bookings.c.event_starts_at <= utcnow())
         async with self.db.read() as conn:
             rows = await conn.execute(
-                sa.select(bookings)
-                .where(bookings.c.user_id == user_id)
-                .order_by(bookings.c.created_at.desc(), bookings.c.id)
-                .limit(limit)
+                stmt.order_by(bookings.c.created_at.desc(), bookings.c.id).limit(limit)
             )
             return [_out(row) for row in rows]
 

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from services.kit.db import UtcDateTime
 from services.kit.migrations import Migration, create_tables
 
 
-def _bookings(metadata: sa.MetaData) -> sa.Table:
+def _bookings(metadata: sa.MetaData, *, version: int = 2) -> sa.Table:
+    refunds: list[sa.Column[object]] = []
+    if version >= 2:  # booking-0002: what the cancellation gave back
+        refunds += [
+            sa.Column("refund_status", sa.String(20)),
+            sa.Column("refund_cents", sa.BigInteger()),
+        ]
     return sa.Table(
         "bookings",
         metadata,
@@ -27,6 +34,7 @@ def _bookings(metadata: sa.MetaData) -> sa.Table:
         sa.Column("cancel_reason", sa.String(20)),
         # False while seats or money are owed back (a failed or cancelled booking).
         sa.Column("settled", sa.Boolean(), nullable=False),
+        *refunds,
         sa.Column("idempotency_key", sa.String(255)),
         sa.Column("fingerprint", sa.String(64)),
         sa.Column("created_at", UtcDateTime(), nullable=False),
@@ -43,6 +51,16 @@ def _bookings(metadata: sa.MetaData) -> sa.Table:
     )
 
 
-MIGRATIONS = (Migration("booking-0001-bookings", create_tables(_bookings(sa.MetaData()))),)
+def _refunds(conn: Connection) -> None:
+    """booking-0002: a cancelled booking records its refund (`refunded` with the amount, or
+    `none` when nothing had been charged)."""
+    conn.execute(sa.text("ALTER TABLE bookings ADD COLUMN refund_status VARCHAR(20)"))
+    conn.execute(sa.text("ALTER TABLE bookings ADD COLUMN refund_cents BIGINT"))
+
+
+MIGRATIONS = (
+    Migration("booking-0001-bookings", create_tables(_bookings(sa.MetaData(), version=1))),
+    Migration("booking-0002-refunds", _refunds),
+)
 
 bookings = _bookings(sa.MetaData())

@@ -4,6 +4,9 @@ seat inventory under /internal/events (service credential required; the ALB neve
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -14,14 +17,17 @@ from services.event.schema import (
     EventPage,
     EventPatch,
     EventQuery,
+    OrganizerEventPage,
+    OrganizerEventQuery,
     ReservationIn,
     ReservationOut,
 )
 from services.event.service import EventService
 from services.event.settings import EventSettings
 from services.event.tables import MIGRATIONS
-from services.kit.app import Kit, Overrides, build_app
+from services.kit.app import Kit, Overrides, Worker, build_app
 from services.kit.audit import note_audit
+from services.kit.background import Loop
 from services.kit.http import ApiRoute, Operation, json_response, read_json, read_query
 from services.kit.security import require_service, require_user
 
@@ -52,9 +58,15 @@ async def create_event(request: Request) -> Response:
     principal = await require_user(request, role="organizer")
     note_audit(action="event.create")
     body = await read_json(request, EventIn, _max_body(request))
-    event = await _service(request).create(principal.user_id, body)
+    event = await _service(request).create(principal.user_id, body, organizer_name=principal.name)
     note_audit(resource=f"event:{event.id}")
     return json_response(event, 201)
+
+
+async def my_events(request: Request) -> Response:
+    principal = await require_user(request, role="organizer")
+    query = read_query(request, OrganizerEventQuery)
+    return json_response(await _service(request).organizer_page(principal.user_id, query))
 
 
 async def update_event(request: Request) -> Response:
@@ -106,7 +118,10 @@ ROUTES = [
         list_events,
         methods=["GET"],
         operation=Operation(
-            "Published events, soonest first (cursor pages)",
+            "Published events, soonest first (then by id). Filters: q (text in the title, "
+            "venue or description), from/to (on starts_at; from defaults to now). Pages: "
+            "limit, then ?cursor=<next_cursor> with the same filters; total counts every "
+            "match",
             {200: EventPage, 422: None},
             query=EventQuery,
             tags=TAGS,
@@ -125,6 +140,19 @@ ROUTES = [
         ),
     ),
     ApiRoute(
+        "/mine",
+        my_events,
+        methods=["GET"],
+        operation=Operation(
+            "The caller's events (organizers): every status, latest start first, each with "
+            "seats_sold and revenue_cents; pages by limit and offset, with the total",
+            {200: OrganizerEventPage, 401: None, 403: None, 422: None},
+            query=OrganizerEventQuery,
+            security="bearer",
+            tags=TAGS,
+        ),
+    ),
+    ApiRoute(
         "/{event_id}",
         get_event,
         methods=["GET"],
@@ -135,7 +163,10 @@ ROUTES = [
         update_event,
         methods=["PATCH"],
         operation=Operation(
-            "Change an event (its organizer); capacity never below seats sold",
+            "Change an event (its organizer): title, description, venue, starts_at, ends_at, "
+            "capacity, price_cents, currency. 409 when it is cancelled (code "
+            "event_cancelled), has started (event_started), or the capacity would drop below "
+            "the seats sold (capacity_below_sold); a new price applies to later bookings",
             {200: EventOut, 401: None, 403: None, 404: None, 409: None, 422: None},
             body=EventPatch,
             security="bearer",
@@ -147,7 +178,8 @@ ROUTES = [
         cancel_event,
         methods=["DELETE"],
         operation=Operation(
-            "Cancel an event (its organizer): returns it with status cancelled",
+            "Cancel an event (its organizer): returns it with status cancelled; its "
+            "bookings are cancelled and refunded and each attendee is e-mailed",
             {200: EventOut, 401: None, 403: None, 404: None},
             security="bearer",
             tags=TAGS,
@@ -215,11 +247,20 @@ def create_app(
             kit.db, kit.store, kit.outbox, list_cache_seconds=settings.list_cache_seconds
         )
 
+    def workers(kit: Kit, service: EventService) -> Sequence[Worker]:
+        max_age = dt.timedelta(seconds=settings.tombstone_max_age_seconds)
+
+        async def prune() -> bool:  # True: a full batch, so more may be waiting
+            return await service.prune_tombstones(max_age) >= 1_000
+
+        return [Loop("tombstone-pruner", prune, settings.tombstone_prune_interval_seconds)]
+
     return build_app(
         settings,
         routes=ROUTES,
         internal_routes=INTERNAL_ROUTES,
         migrations=MIGRATIONS,
         setup=setup,
+        workers=workers,
         overrides=overrides,
     )

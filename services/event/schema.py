@@ -11,8 +11,13 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
+    computed_field,
+    field_validator,
     model_validator,
 )
+
+from services.kit.validation import label
 
 Status = Literal["published", "cancelled"]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -39,11 +44,13 @@ class EventIn(Strict):
     price_cents: Price
     currency: Currency
 
-    @model_validator(mode="after")
-    def _ends_after_start(self) -> EventIn:
-        if self.ends_at <= self.starts_at:
-            raise ValueError("ends_at must be after starts_at")
-        return self
+    @field_validator("ends_at")
+    @classmethod
+    def _ends_after_start(cls, ends_at: dt.datetime, info: ValidationInfo) -> dt.datetime:
+        starts_at = info.data.get("starts_at")
+        if starts_at is not None and ends_at <= starts_at:
+            raise ValueError("the end time must be after the start time")
+        return ends_at
 
 
 class EventPatch(Strict):
@@ -62,7 +69,7 @@ class EventPatch(Strict):
             raise ValueError("give at least one field to change")
         for name in self.model_fields_set:
             if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
+                raise ValueError(f"{label(name)} cannot be removed")
         return self
 
 
@@ -78,23 +85,53 @@ class EventOut(BaseModel):
     price_cents: int
     currency: str
     organizer_id: str
+    organizer_name: str = Field(description="the organizer's display name (never an email)")
     status: Status
     created_at: dt.datetime
     updated_at: dt.datetime
 
+    @computed_field(description="capacity - seats_available")  # type: ignore[prop-decorator]
+    @property
+    def seats_sold(self) -> int:
+        return self.capacity - self.seats_available
+
 
 class EventPage(BaseModel):
     items: list[EventOut]
+    total: int = Field(description="events matching the query, over all pages")
     next_cursor: str | None = Field(
-        description="pass as ?cursor= for the next page; null at the end"
+        description="pass as ?cursor= (with the same q/from/to/limit) for the next page; "
+        "null at the end"
     )
+
+
+class OrganizerEventOut(EventOut):
+    revenue_cents: int = Field(
+        description="the seats held on it, each at the price it was booked at (a cancelled "
+        "or declined booking gives its seats back and leaves the revenue)"
+    )
+
+
+class OrganizerEventPage(BaseModel):
+    items: list[OrganizerEventOut]
+    total: int = Field(description="the organizer's events matching the query")
+    limit: int
+    offset: int
+
+
+class OrganizerEventQuery(Strict):
+    status: Status | None = Field(default=None, description="only events in this status")
+    limit: int = Field(default=50, ge=1, le=200)
+    offset: int = Field(default=0, ge=0, le=100_000)
 
 
 class EventQuery(Strict):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     q: str | None = Field(
-        default=None, max_length=200, description="text in title/description/venue"
+        default=None,
+        max_length=200,
+        description="text in the title, venue or description (case-insensitive)",
     )
     from_: AwareDatetime | None = Field(
         default=None, alias="from", description="events starting at or after (default: now)"

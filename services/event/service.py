@@ -32,6 +32,9 @@ from services.event.schema import (
     EventPage,
     EventPatch,
     EventQuery,
+    OrganizerEventOut,
+    OrganizerEventPage,
+    OrganizerEventQuery,
     ReservationOut,
 )
 from services.event.tables import events, seat_reservations
@@ -40,6 +43,8 @@ from services.kit.errors import Conflict, Forbidden, Gone, Invalid, NotFound
 from services.kit.outbox import Outbox
 from services.kit.store import MemoryStore, Store
 
+STARTS_IN_PAST = "The start time must be in the future."
+ENDS_BEFORE_START = "The end time must be after the start time."
 GENERATION_KEY = "events:list-generation"
 RESERVATION_RELEASED = "reservation_released"  # the error code of a reservation id tombstoned
 
@@ -59,8 +64,10 @@ RESERVE_SQL = (
         RETURNING seats_available, price_cents, currency, title, starts_at
     ), inserted AS (
         INSERT INTO seat_reservations
-            (reservation_id, event_id, seats, status, caller, created_at, updated_at)
-        SELECT :reservation_id, :event_id, :seats, 'held', :caller, :now, :now FROM updated
+            (reservation_id, event_id, seats, status, caller, created_at, updated_at,
+             price_cents)
+        SELECT :reservation_id, :event_id, :seats, 'held', :caller, :now, :now, price_cents
+        FROM updated
         ON CONFLICT (reservation_id) DO NOTHING
         RETURNING reservation_id
     )
@@ -97,7 +104,11 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, str]:
             raise ValueError
         return when, event_id
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise Invalid("cursor is not one this service issued") from None
+        raise Invalid(
+            "This page link has expired; start again from the first page.",
+            code="bad_cursor",
+            field="cursor",
+        ) from None
 
 
 def _held(reservation_id: str, event_id: str, seats: int, row: Any) -> ReservationOut:
@@ -157,13 +168,15 @@ class EventService:
         return body
 
     async def list_page(self, query: EventQuery) -> EventPage:
+        """Published events matching `query`, soonest first (then by id), one page after the
+        cursor, with the number of matches over all pages."""
         start = query.from_ or utcnow()
-        stmt = sa.select(events).where(events.c.status == "published", events.c.starts_at >= start)
+        matching = [events.c.status == "published", events.c.starts_at >= start]
         if query.to is not None:
-            stmt = stmt.where(events.c.starts_at < query.to)
+            matching.append(events.c.starts_at < query.to)
         if query.q:
             pattern = _like_pattern(query.q)
-            stmt = stmt.where(
+            matching.append(
                 sa.or_(
                     *(
                         sa.func.lower(column).like(pattern, escape="\\")
@@ -171,6 +184,8 @@ class EventService:
                     )
                 )
             )
+        stmt = sa.select(events).where(*matching)
+        count = sa.select(sa.func.count()).select_from(events).where(*matching)
         if query.cursor:
             after_start, after_id = decode_cursor(query.cursor)
             stmt = stmt.where(
@@ -182,12 +197,52 @@ class EventService:
         stmt = stmt.order_by(events.c.starts_at, events.c.id).limit(query.limit + 1)
         async with self.db.read() as conn:
             rows = list(await conn.execute(stmt))
+            total = int(await conn.scalar(count) or 0)
         items = [_event(row) for row in rows[: query.limit]]
         next_cursor = None
         if len(rows) > query.limit:
             last = items[-1]
             next_cursor = encode_cursor(last.starts_at, last.id)
-        return EventPage(items=items, next_cursor=next_cursor)
+        return EventPage(items=items, total=total, next_cursor=next_cursor)
+
+    async def organizer_page(
+        self, organizer_id: str, query: OrganizerEventQuery
+    ) -> OrganizerEventPage:
+        """The organizer's events (past, cancelled and upcoming), latest start first, each
+        with its seats sold and revenue."""
+        mine = [events.c.organizer_id == organizer_id]
+        if query.status is not None:
+            mine.append(events.c.status == query.status)
+        held = (
+            sa.select(
+                sa.func.coalesce(
+                    sa.func.sum(
+                        seat_reservations.c.seats
+                        * sa.func.coalesce(seat_reservations.c.price_cents, events.c.price_cents)
+                    ),
+                    0,
+                )
+            )
+            .where(
+                seat_reservations.c.event_id == events.c.id,
+                seat_reservations.c.status == "held",
+            )
+            .correlate(events)
+            .scalar_subquery()
+        )
+        stmt = (
+            sa.select(events, held.label("revenue_cents"))
+            .where(*mine)
+            .order_by(events.c.starts_at.desc(), events.c.id)
+            .limit(query.limit)
+            .offset(query.offset)
+        )
+        count = sa.select(sa.func.count()).select_from(events).where(*mine)
+        async with self.db.read() as conn:
+            rows = list(await conn.execute(stmt))
+            total = int(await conn.scalar(count) or 0)
+        items = [OrganizerEventOut.model_validate(row._mapping) for row in rows]
+        return OrganizerEventPage(items=items, total=total, limit=query.limit, offset=query.offset)
 
     async def get(self, event_id: str) -> EventOut:
         async with self.db.read() as conn:
@@ -197,17 +252,23 @@ class EventService:
         return _event(row)
 
     async def _invalidate_lists(self) -> None:
+        """Every cached page, on every instance, is stale from now on: they are keyed by the
+        generation this bumps in the shared store (Redis), and the in-process copies by the
+        same key. The event page (GET /{id}) is never cached."""
         await self.store.incr(GENERATION_KEY)
 
-    async def create(self, organizer_id: str, data: EventIn) -> EventOut:
+    async def create(
+        self, organizer_id: str, data: EventIn, *, organizer_name: str = ""
+    ) -> EventOut:
         now = utcnow()
         if data.starts_at <= now:
-            raise Invalid("starts_at must be in the future")
+            raise Invalid(STARTS_IN_PAST, code="starts_in_past", field="starts_at")
         values = {
             **data.model_dump(),
             "id": str(uuid.uuid4()),
             "seats_available": data.capacity,
             "organizer_id": organizer_id,
+            "organizer_name": organizer_name,
             "status": "published",
             "created_at": now,
             "updated_at": now,
@@ -229,7 +290,8 @@ class EventService:
         return _event(row)
 
     async def update(self, organizer_id: str, event_id: str, patch: EventPatch) -> EventOut:
-        """Change an event (its organizer only); capacity may not drop below seats sold."""
+        """Change an event (its organizer only): not once cancelled or started; capacity may
+        not drop below seats sold."""
         changes = patch.model_dump(exclude_unset=True)
         now = utcnow()
         async with self.db.write() as conn:
@@ -237,17 +299,25 @@ class EventService:
             if current.organizer_id != organizer_id:
                 raise Forbidden("only the event's organizer may change it")
             if current.status == "cancelled":
-                raise Conflict("the event is cancelled")
+                raise Conflict("the event is cancelled", code="event_cancelled")
+            if current.starts_at <= now:
+                raise Conflict(
+                    "the event has already started and can no longer be changed",
+                    code="event_started",
+                )
             merged = current.model_copy(update=changes)
             if "starts_at" in changes and merged.starts_at <= now:
-                raise Invalid("starts_at must be in the future")
+                raise Invalid(STARTS_IN_PAST, code="starts_in_past", field="starts_at")
             if merged.ends_at <= merged.starts_at:
-                raise Invalid("ends_at must be after starts_at")
+                raise Invalid(ENDS_BEFORE_START, code="ends_before_start", field="ends_at")
             values = dict(changes, updated_at=now)
             if "capacity" in changes:
                 sold = current.capacity - current.seats_available
                 if merged.capacity < sold:
-                    raise Conflict(f"capacity cannot drop below the {sold} seats already sold")
+                    raise Conflict(
+                        f"capacity cannot drop below the {sold} seats already sold",
+                        code="capacity_below_sold",
+                    )
                 values["seats_available"] = merged.capacity - sold
             await conn.execute(events.update().where(events.c.id == event_id).values(**values))
             event = await self._load(conn, event_id)
@@ -302,6 +372,14 @@ class EventService:
         was released before this reservation arrived (code `reservation_released`), NotFound
         when the event does not exist. Repeating a reservation returns it unchanged.
         """
+        reservation, created = await self._reserve(event_id, reservation_id, seats, caller)
+        if created:
+            await self._invalidate_lists()  # seats left changed: no page may show the old count
+        return reservation, created
+
+    async def _reserve(
+        self, event_id: str, reservation_id: str, seats: int, caller: str
+    ) -> tuple[ReservationOut, bool]:
         now = utcnow()
         if not self.db.is_sqlite:
             return await self._reserve_in_one_statement(
@@ -391,6 +469,9 @@ class EventService:
                 caller=caller,
                 created_at=now,
                 updated_at=now,
+                price_cents=sa.select(events.c.price_cents)
+                .where(events.c.id == event_id)
+                .scalar_subquery(),
             )
             .on_conflict_do_nothing(index_elements=["reservation_id"])
             .returning(seat_reservations.c.reservation_id)
@@ -408,7 +489,10 @@ class EventService:
             raise NotFound("event not found")
         if row.status != "published":
             raise Gone("the event is cancelled")
-        raise Conflict(f"not enough seats: {row.seats_available} left, {seats} asked")
+        raise Conflict(
+            f"Not enough seats left: {row.seats_available} left, {seats} asked.",
+            code="not_enough_seats",
+        )
 
     async def _repeated(
         self, conn: AsyncConnection, event_id: str, reservation_id: str, seats: int
@@ -432,7 +516,7 @@ class EventService:
         row = (
             await conn.execute(
                 sa.select(
-                    seat_reservations,
+                    *(c for c in seat_reservations.c if c.name != "price_cents"),
                     events.c.seats_available,
                     events.c.price_cents,
                     events.c.currency,
@@ -456,6 +540,27 @@ class EventService:
             event_title=row.title,
             starts_at=row.starts_at,
         )
+
+    async def prune_tombstones(self, older_than: dt.timedelta, batch: int = 1_000) -> int:
+        """Delete up to `batch` tombstones (voided ids) older than `older_than`; how many.
+
+        A tombstone only has to outlive the requests that could still carry its id, and
+        those give up within the booking service's call timeout; the age is a wide margin
+        over that (see docs/decisions.md)."""
+        cutoff = utcnow() - older_than
+        old = (
+            sa.select(seat_reservations.c.reservation_id)
+            .where(seat_reservations.c.status == "voided", seat_reservations.c.created_at < cutoff)
+            .limit(batch)
+        )
+        async with self.db.write() as conn:
+            result = await conn.execute(
+                seat_reservations.delete().where(
+                    seat_reservations.c.reservation_id.in_(old.scalar_subquery()),
+                    seat_reservations.c.status == "voided",
+                )
+            )
+        return int(result.rowcount or 0)
 
     async def reservation(self, event_id: str, reservation_id: str) -> ReservationOut:
         async with self.db.read() as conn:
@@ -498,7 +603,10 @@ class EventService:
                     .where(events.c.id == event_id)
                     .values(seats_available=events.c.seats_available + seats, updated_at=now)
                 )
-            return await self._existing(conn, event_id, reservation_id)
+            released = await self._existing(conn, event_id, reservation_id)
+        if seats is not None:
+            await self._invalidate_lists()
+        return released
 
     @staticmethod
     async def _release_held(

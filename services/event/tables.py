@@ -14,7 +14,10 @@ from services.kit.db import UtcDateTime
 from services.kit.migrations import Migration, create_tables
 
 
-def _events(metadata: sa.MetaData) -> sa.Table:
+def _events(metadata: sa.MetaData, *, version: int = 3) -> sa.Table:
+    extra: list[sa.Column[str]] = []
+    if version >= 3:  # event-0003: the organizer's display name, shown on the event page
+        extra.append(sa.Column("organizer_name", sa.String(200), nullable=False, server_default=""))
     return sa.Table(
         "events",
         metadata,
@@ -29,6 +32,7 @@ def _events(metadata: sa.MetaData) -> sa.Table:
         sa.Column("price_cents", sa.BigInteger(), nullable=False),
         sa.Column("currency", sa.String(3), nullable=False),
         sa.Column("organizer_id", sa.String(36), nullable=False),
+        *extra,
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("created_at", UtcDateTime(), nullable=False),
         sa.Column("updated_at", UtcDateTime(), nullable=False),
@@ -56,6 +60,7 @@ def _reservations(
     *,
     name: str = "seat_reservations",
     indexes: bool = True,
+    version: int = 3,
 ) -> sa.Table:
     columns: list[sa.schema.SchemaItem] = [
         sa.Column("reservation_id", sa.String(64), primary_key=True),
@@ -67,6 +72,8 @@ def _reservations(
         sa.Column("updated_at", UtcDateTime(), nullable=False),
         sa.CheckConstraint(seats_check, name="ck_seat_reservations_seats"),
     ]
+    if version >= 3:  # event-0003: the price per seat when held (an organizer's revenue)
+        columns.append(sa.Column("price_cents", sa.BigInteger()))
     if indexes:
         columns.append(sa.Index("ix_seat_reservations_event", "event_id"))
     return sa.Table(name, metadata, *columns)
@@ -74,7 +81,7 @@ def _reservations(
 
 def _schema_0001() -> tuple[sa.Table, sa.Table]:
     metadata = sa.MetaData()
-    return _events(metadata), _reservations(metadata, SEATS_CHECK_0001)
+    return _events(metadata, version=1), _reservations(metadata, SEATS_CHECK_0001, version=1)
 
 
 def _allow_tombstones(conn: Connection) -> None:
@@ -93,14 +100,25 @@ def _allow_tombstones(conn: Connection) -> None:
     # the rows, swap them, then recreate the index (https://sqlite.org/lang_altertable.html,
     # "making other kinds of table schema changes"). All inside the migration's transaction.
     metadata = sa.MetaData()
-    _events(metadata)  # the foreign key's target, for SQLAlchemy's DDL compiler
-    new = _reservations(metadata, SEATS_CHECK_0002, name="seat_reservations_new", indexes=False)
+    _events(metadata, version=2)  # the foreign key's target, for SQLAlchemy's DDL compiler
+    new = _reservations(
+        metadata, SEATS_CHECK_0002, name="seat_reservations_new", indexes=False, version=2
+    )
     conn.execute(sa.schema.CreateTable(new))
     names = ", ".join(column.name for column in new.columns)
     conn.execute(sa.text(f"INSERT INTO {new.name} ({names}) SELECT {names} FROM seat_reservations"))
     conn.execute(sa.text("DROP TABLE seat_reservations"))
     conn.execute(sa.text(f"ALTER TABLE {new.name} RENAME TO seat_reservations"))
     conn.execute(sa.text("CREATE INDEX ix_seat_reservations_event ON seat_reservations (event_id)"))
+
+
+def _organizer_and_prices(conn: Connection) -> None:
+    """event-0003: events carry the organizer's display name; a hold records the price per
+    seat it was taken at, so an organizer's revenue survives a later price change."""
+    conn.execute(
+        sa.text("ALTER TABLE events ADD COLUMN organizer_name VARCHAR(200) NOT NULL DEFAULT ''")
+    )
+    conn.execute(sa.text("ALTER TABLE seat_reservations ADD COLUMN price_cents BIGINT"))
 
 
 def _schema() -> tuple[sa.Table, sa.Table]:
@@ -111,6 +129,7 @@ def _schema() -> tuple[sa.Table, sa.Table]:
 MIGRATIONS = (
     Migration("event-0001-events-and-reservations", create_tables(*_schema_0001())),
     Migration("event-0002-reservation-tombstones", _allow_tombstones),
+    Migration("event-0003-organizer-name-and-hold-prices", _organizer_and_prices),
 )
 
 events, seat_reservations = _schema()

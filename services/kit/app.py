@@ -18,7 +18,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Mount, Router
 
 from platform_model import Names, Platform, Service
 from services import __version__
@@ -27,7 +27,13 @@ from services.kit.audit import AuditWriter, MongoSink, TableSink, mongo_collecti
 from services.kit.calls import HttpPool, HttpxSender, Sender, ServiceClient
 from services.kit.consumer import ConsumerOptions, Handler, QueueConsumer
 from services.kit.db import Database
-from services.kit.http import EXCEPTION_HANDLERS, ApiRoute, Operation, json_response
+from services.kit.http import (
+    EXCEPTION_HANDLERS,
+    ApiRoute,
+    Operation,
+    error_body,
+    json_response,
+)
 from services.kit.inbox import Inbox
 from services.kit.logs import request_id_var
 from services.kit.messaging import Publisher, aws_clients, check_destination, consumer_sqs_client
@@ -35,6 +41,7 @@ from services.kit.middleware import RequestMiddleware
 from services.kit.migrations import Migration, migrate
 from services.kit.openapi import openapi_document
 from services.kit.outbox import Outbox, OutboxRelay
+from services.kit.routing import PublicAddress, SlashTolerant
 from services.kit.security import ServiceCredentials
 from services.kit.settings import ServiceSettings
 from services.kit.store import MemoryStore, RedisStore, Store
@@ -167,6 +174,8 @@ def build_app(
     app = Starlette(
         routes=app_routes,
         middleware=[
+            Middleware(PublicAddress, trusted_proxy_hops=settings.trusted_proxy_hops),
+            Middleware(SlashTolerant, routes=app_routes),
             Middleware(
                 RequestMiddleware,
                 service=service.name,
@@ -184,6 +193,7 @@ def build_app(
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
+    _no_slash_redirects(app)
     app.state.openapi = openapi_document(
         app_routes,
         title=service.title,
@@ -197,6 +207,14 @@ def build_app(
         remote_keys=keys is None,
     )
     return app
+
+
+def _no_slash_redirects(app: Starlette) -> None:
+    """SlashTolerant serves both spellings; no router answers one with a redirect."""
+    app.router.redirect_slashes = False
+    for route in app.router.routes:
+        if isinstance(route, Mount) and isinstance(route.app, Router):
+            route.app.redirect_slashes = False
 
 
 def _messaging_summary(service: Service) -> str:
@@ -339,13 +357,13 @@ def _operations_routes(service: Service) -> list[BaseRoute]:
     async def readyz(request: Request) -> Response:
         kit: Kit | None = getattr(request.app.state, "kit", None)
         if kit is None:
-            return json_response({"detail": "starting"}, 503)
+            return json_response(error_body("The service is starting.", "starting"), 503)
         for name, check in (("database", kit.db.ping), ("cache", kit.store.ping)):
             try:
                 await check()
             except Exception as exc:
                 log.warning("not ready", extra={"component": name, "error": type(exc).__name__})
-                return json_response({"detail": f"{name} unreachable"}, 503)
+                return json_response(error_body(f"The {name} does not answer.", "not_ready"), 503)
         return json_response({"status": "ready"})
 
     tags = ("operations",)

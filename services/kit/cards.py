@@ -32,9 +32,9 @@ def normalise(number: str) -> str:
 def _check(value: SecretStr) -> SecretStr:
     digits = normalise(value.get_secret_value())
     if not digits.isascii() or not digits.isdigit() or not 12 <= len(digits) <= 19:
-        raise ValueError("a card number is 12 to 19 digits")
+        raise ValueError("the card number must have 12 to 19 digits")
     if not luhn_valid(digits):
-        raise ValueError("this is not a valid card number (checksum)")
+        raise ValueError("this card number is not valid: check its digits")
     return SecretStr(digits)
 
 

@@ -1,4 +1,9 @@
-"""HTTP helpers: routes that carry their OpenAPI description, body/query parsing, JSON errors."""
+"""HTTP helpers: routes that carry their OpenAPI description, body/query parsing, JSON errors.
+
+Every error a service answers has one shape: `{"detail": "<a sentence for a person>", "code":
+"<a machine token>"}`, plus `"field"` when one input is at fault (and, for validation, `"errors"`
+listing every field), plus whatever the endpoint attaches (a declined booking: `"booking"`).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from services.kit import errors
+from services.kit.validation import problems, sentence
 
 log = logging.getLogger("services.http")
 
@@ -51,13 +57,28 @@ class ApiRoute(Route):
 
 
 class ApiError(Exception):
-    """An HTTP error raised by an endpoint (not by a service)."""
+    """An HTTP error raised by an endpoint (not by a service): detail, code, and `extra`
+    members of the body (the field at fault, a resource attached)."""
 
-    def __init__(self, status: int, detail: Any, headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(str(detail))
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        code: str,
+        headers: Mapping[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.code = code
         self.headers = dict(headers or {})
+        self.extra = extra
+
+
+def error_body(detail: str, code: str, **extra: Any) -> dict[str, Any]:
+    """The one error shape (members that are None are left out)."""
+    return {"detail": detail, "code": code, **{k: v for k, v in extra.items() if v is not None}}
 
 
 def json_response(
@@ -77,16 +98,18 @@ async def read_json(request: Request, model: type[M], max_bytes: int) -> M:
     """The request body validated as `model`; 413/415/422 when it is not acceptable."""
     content_type = request.headers.get("content-type", "")
     if content_type.split(";")[0].strip().lower() != "application/json":
-        raise ApiError(415, "send a JSON body with Content-Type: application/json")
+        raise ApiError(
+            415, "Send the body as JSON, with Content-Type: application/json.", "unsupported_media"
+        )
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > max_bytes:
-            raise ApiError(413, f"the body is larger than {max_bytes} bytes")
+            raise ApiError(413, f"The body is larger than {max_bytes} bytes.", "body_too_large")
     try:
         return model.model_validate_json(body)
     except ValidationError as exc:
-        raise ApiError(422, validation_errors(exc)) from None
+        raise invalid_input(exc) from None
 
 
 def read_query(request: Request, model: type[M]) -> M:
@@ -94,15 +117,14 @@ def read_query(request: Request, model: type[M]) -> M:
     try:
         return model.model_validate(dict(request.query_params))
     except ValidationError as exc:
-        raise ApiError(422, validation_errors(exc)) from None
+        raise invalid_input(exc) from None
 
 
-def validation_errors(exc: ValidationError) -> list[dict[str, Any]]:
-    """pydantic's errors without the offending input (it may be a password)."""
-    return [
-        {"loc": list(error["loc"]), "msg": error["msg"], "type": error["type"]}
-        for error in exc.errors(include_url=False, include_input=False, include_context=False)
-    ]
+def invalid_input(exc: ValidationError) -> ApiError:
+    """A 422 saying what is wrong with the first field at fault, listing all of them."""
+    found = problems(exc)
+    first = found[0]
+    return ApiError(422, first["detail"], "invalid", field=first["field"], errors=found)
 
 
 DOMAIN_STATUS: dict[type[errors.DomainError], int] = {
@@ -125,27 +147,35 @@ async def domain_error_handler(request: Request, exc: Exception) -> Response:
         headers["Retry-After"] = str(exc.retry_after)
     if isinstance(exc, errors.Unauthenticated):
         headers["WWW-Authenticate"] = "Bearer"
-    body: dict[str, Any] = {"detail": exc.detail}
-    if exc.code is not None:
-        body["code"] = exc.code
+    body = error_body(sentence(exc.detail), exc.code or exc.default_code, field=exc.field)
     return json_response(body, status, headers)
 
 
 async def api_error_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ApiError)
-    return json_response({"detail": exc.detail}, exc.status, exc.headers)
+    return json_response(error_body(exc.detail, exc.code, **exc.extra), exc.status, exc.headers)
+
+
+HTTP_ERRORS = {
+    404: ("There is nothing at this address.", "not_found"),
+    405: ("This address does not take that method.", "method_not_allowed"),
+}
 
 
 async def http_exception_handler(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code in (204, 304):
         return Response(status_code=exc.status_code, headers=exc.headers)
-    return json_response({"detail": exc.detail}, exc.status_code, exc.headers)
+    detail, code = HTTP_ERRORS.get(
+        exc.status_code, (sentence(exc.detail), f"http_{exc.status_code}")
+    )
+    return json_response(error_body(detail, code), exc.status_code, exc.headers)
 
 
 async def server_error_handler(request: Request, exc: Exception) -> Response:
     # The traceback goes to the log (the request middleware writes it); never to the client.
-    return json_response({"detail": "internal server error"}, 500)
+    body = error_body("Something went wrong on our side; please try again.", "internal_error")
+    return json_response(body, 500)
 
 
 EXCEPTION_HANDLERS: dict[Any, Callable[..., Any]] = {

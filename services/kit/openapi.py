@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 from starlette.routing import BaseRoute, Mount, Route
 
@@ -20,12 +20,26 @@ from services.kit.http import ApiRoute, Operation
 Mode = Literal["validation", "serialization"]
 
 
-class ErrorOut(BaseModel):
-    """Every error: `detail` is a message, or a list of field errors for 422; `code`, when
-    present, tells apart refusals that share a status (e.g. `reservation_released`)."""
+class FieldProblem(BaseModel):
+    field: str | None = Field(description="the input at fault (dotted for nested ones)")
+    detail: str = Field(description="what is wrong with it, for a person")
+    code: str = Field(description="pydantic's error type, e.g. missing, string_too_short")
 
-    detail: Any
-    code: str | None = None
+
+class ErrorOut(BaseModel):
+    """Every error. `detail` is a sentence to show a person as it is; `code` a stable token
+    for programs (it tells apart refusals that share a status, e.g. `not_enough_seats`);
+    `field` the input at fault, if one is. Some errors attach what they are about (a declined
+    booking: `booking`)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    detail: str
+    code: str
+    field: str | None = Field(default=None, description="the input at fault")
+    errors: list[FieldProblem] | None = Field(
+        default=None, description="422: every input at fault, the first one above"
+    )
 
 
 SECURITY_SCHEMES = {

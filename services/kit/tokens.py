@@ -38,6 +38,7 @@ class Principal:
     user_id: str
     email: str
     role: str
+    name: str = ""  # the display name the user registered with (empty in older tokens)
 
     @property
     def actor(self) -> str:
@@ -173,10 +174,18 @@ class TokenVerifier:
                 options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             )
         except jwt.ExpiredSignatureError:
-            raise Unauthenticated("token expired") from None
+            raise Unauthenticated(
+                "Your sign-in has expired: refresh it or sign in again.", code="token_expired"
+            ) from None
         except jwt.PyJWTError:
             raise Unauthenticated("invalid token") from None
         role = claims.get("role")
         if role not in ROLES or not isinstance(claims.get("email"), str):
             raise Unauthenticated("invalid token")
-        return Principal(user_id=str(claims["sub"]), email=claims["email"], role=role)
+        name = claims.get("name")
+        return Principal(
+            user_id=str(claims["sub"]),
+            email=claims["email"],
+            role=role,
+            name=name if isinstance(name, str) else "",
+        )

@@ -22,6 +22,7 @@ class NotificationOut(BaseModel):
     subject: str
     channel: Literal["email"]
     sent_at: dt.datetime
+    read_at: dt.datetime | None = Field(description="when the user marked it read; null: unread")
 
 
 class NotificationList(RootModel[list[NotificationOut]]):
@@ -30,6 +31,11 @@ class NotificationList(RootModel[list[NotificationOut]]):
 
 class NotificationQuery(Strict):
     limit: int = Field(default=50, ge=1, le=200, description="newest first")
+    unread: bool = Field(default=False, description="only those not read yet")
+
+
+class UnreadCount(BaseModel):
+    unread: int = Field(description="the caller's notifications not read yet")
 
 
 # -- message bodies (extra fields are ignored: producers may add to them) --------------------

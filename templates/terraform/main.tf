@@ -173,3 +173,24 @@ module "observability" {
   queue_names               = { for name, queue in var.queues : name => queue.name }
   dead_letter_queue_names   = { for name, queue in var.queues : name => queue.dead_letter_name }
 }
+
+module "cicd" {
+  source = "./modules/cicd"
+
+  github_repository    = var.cicd.github_repository
+  environment          = var.environment
+  create_oidc_provider = var.cicd.create_oidc_provider
+  role_names           = var.cicd.role_names
+  name_prefix          = var.name_prefix
+  region               = var.region
+  account_id           = module.security.account_id
+  secret_prefix        = var.cicd.secret_prefix
+  state                = var.cicd.state
+  repository_arns      = module.ecr.repository_arns
+  cluster_name         = module.ecs.cluster_name
+  service_names        = module.ecs.service_names
+  pass_role_arns       = concat(values(module.ecs.task_role_arns), [module.ecs.execution_role_arn])
+  log_group_names      = module.ecs.log_group_names
+  assets_bucket_arn    = module.frontend.bucket_arn
+  distribution_id      = module.frontend.distribution_id
+}

@@ -77,3 +77,8 @@ output "api_url" {
   description = "URL of the API."
   value       = "https://${var.dns.api_host}"
 }
+
+output "cicd_role_arns" {
+  description = "Roles the GitHub Actions workflows assume (plan, apply, deploy); empty without github_repository."
+  value       = module.cicd.role_arns
+}

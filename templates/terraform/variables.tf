@@ -247,6 +247,27 @@ variable "observability" {
   })
 }
 
+variable "cicd" {
+  description = "GitHub Actions access: the repository (null: no CI roles), whether this environment creates the account's OIDC provider, role names, and the state and deploy names the roles may touch."
+  type = object({
+    github_repository    = string
+    create_oidc_provider = bool
+    role_names = object({
+      plan   = string
+      apply  = string
+      deploy = string
+    })
+    secret_prefix = string
+    state = object({
+      bucket          = string
+      key             = string
+      lock_table      = string
+      release_prefix  = string
+      deploy_lock_ids = list(string)
+    })
+  })
+}
+
 # -- inputs that change between applies rather than with the model --------------------------
 
 variable "image_tags" {

@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from eventctl.adapters.aws.logs import CloudWatchLogs, _decode_events_page
-from tests.core.test_logs_tail import put
+from tests.helpers.logs import put
 
 GROUP = "/ecs/event-planner/dev/auth-service"
 

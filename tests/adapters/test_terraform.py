@@ -24,6 +24,7 @@ from eventctl.adapters.terraform import (
     parse_version,
     trim_detail,
 )
+from tests.helpers.lifecycle import sigint_raises_keyboard_interrupt
 
 LOCK_DETAIL = """Error message: operation error DynamoDB: PutItem, https response error \
 StatusCode: 400, RequestID: aEbIvGhLpdCU9MrF0IQjStSz0k8yp6GW5tyuJMq7MqaszOE5hbhQ, \
@@ -237,7 +238,8 @@ def test_ctrl_c_during_apply_stops_terraform_cleanly(tmp_path: Path, terraform_b
             held.append(_lock_file(root).exists())
             signal.raise_signal(signal.SIGINT)
 
-    with pytest.raises(Interrupted) as caught:
+    # Raised in this process: Python's handler must be on, whatever this run inherited.
+    with sigint_raises_keyboard_interrupt(), pytest.raises(Interrupted) as caught:
         tf.apply(plan, on_event=press_ctrl_c)
     assert caught.value.exit_code == 130
     assert held == [True]

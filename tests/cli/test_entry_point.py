@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,9 @@ from pathlib import Path
 import pytest
 
 from eventctl.cli.docs import command_paths
+
+#: The checkout under test, not whichever copy of eventctl is installed.
+CHECKOUT = str(Path(__file__).resolve().parents[2])
 
 PROBE = """
 import atexit, sys
@@ -24,7 +28,7 @@ main()
 def run(
     *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    base = {"NO_COLOR": "1", "COLUMNS": "80", "PATH": "/usr/bin:/bin"}
+    base = {"NO_COLOR": "1", "COLUMNS": "80", "PATH": "/usr/bin:/bin", "PYTHONPATH": CHECKOUT}
     return subprocess.run(
         [sys.executable, "-c", PROBE, *args],
         capture_output=True, text=True, env=base | (env or {}), cwd=cwd, timeout=60,
@@ -60,3 +64,20 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" in result.stderr
     assert "UnknownNameError" in result.stderr
+
+
+def test_a_closed_stdout_ends_any_command_quietly_with_status_0(tmp_path: Path) -> None:
+    """The reader of the pipe is gone before the first write (`| head` that already quit):
+    one handler at the root, for every command, not a traceback and not Click's exit 1."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", PROBE, "env", "show", "dev", "--json"],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, cwd=tmp_path, timeout=60,
+            env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin", "PYTHONPATH": CHECKOUT},
+        )  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert result.returncode == 0
+    assert result.stderr.split("HEAVY:")[0].strip() == ""

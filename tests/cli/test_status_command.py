@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from platform_model import build_platform
-from tests.core.test_platform_status import create_target_groups, deploy_to_moto, stubbed_ecs
+from tests.helpers.status import create_target_groups, deploy_to_moto, stubbed_ecs
 
 
 def test_a_rollout_in_progress_exits_1(run_cli: Any, moto_server: Any) -> None:

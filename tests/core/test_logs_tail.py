@@ -4,8 +4,9 @@ botocore's Stubber (moto never throttles)."""
 from __future__ import annotations
 
 import random
+import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -20,25 +21,17 @@ from eventctl.core.logs import (
     TailOptions,
     _RecentIds,
     tail,
+    tail_lines,
 )
 from eventctl.errors import EventctlError
 from tests.fakes.clock import ScriptedTime, StopFollowing
+from tests.helpers.logs import put
 
 NOW = float(int(time.time()))  # whole seconds, so offsets below are exact
 BASE = int(NOW * 1000)
 AUTH = LogSource("auth", "/ecs/event-planner/dev/auth-service")
 BOOKING = LogSource("booking", "/ecs/event-planner/dev/booking-service")
-
-
-def put(client: Any, group: str, stream: str, events: Iterable[tuple[int, str]]) -> None:
-    """Write (timestamp, message) events, creating the group and stream when needed."""
-    if not client.describe_log_groups(logGroupNamePrefix=group)["logGroups"]:
-        client.create_log_group(logGroupName=group)
-    streams = client.describe_log_streams(logGroupName=group, logStreamNamePrefix=stream)
-    if not streams["logStreams"]:
-        client.create_log_stream(logGroupName=group, logStreamName=stream)
-    batch = [{"timestamp": ts, "message": message} for ts, message in events]
-    client.put_log_events(logGroupName=group, logStreamName=stream, logEvents=batch)
+EVENT = LogSource("event", "/ecs/event-planner/dev/event-service")
 
 
 def collect(items: Iterator[TailItem]) -> list[TailItem]:
@@ -396,3 +389,154 @@ def test_recent_ids_keep_only_the_overlap_window() -> None:
 def test_follow_and_until_are_refused() -> None:
     with pytest.raises(EventctlError, match="--follow and --until"):
         TailOptions(start_ms=0, end_ms=10, follow=True)
+
+
+# -- tail_lines: the same events, rendered where they are fetched -----------------------------
+
+
+def render_ids(events: Sequence[LogEvent]) -> list[str]:
+    return [f"{e.timestamp} {e.source} {e.event_id} {e.message}\n" for e in events]
+
+
+def flatten(items: Iterator[Any]) -> tuple[list[str], list[tuple[str, str]]]:
+    lines: list[str] = []
+    said: list[tuple[str, str]] = []
+    try:
+        for item in items:
+            if isinstance(item, TailNotice):
+                said.append((item.kind, item.source))
+            else:
+                lines.extend(item)
+    except StopFollowing:
+        pass
+    return lines, said
+
+
+def test_tail_lines_gives_tail_s_events_in_tail_s_order(
+    logs_client: Any, cloudwatch_logs: CloudWatchLogs
+) -> None:
+    """Three groups, several pages each, many events sharing a millisecond across groups and
+    streams: every event once, in timestamp order, exactly as `tail` yields them."""
+    rng = random.Random(3)
+    for source in (AUTH, BOOKING, EVENT):
+        for stream in ("s1", "s2"):
+            stamps = sorted(BASE - 40_000 + rng.randint(0, 400) * 50 for _ in range(60))
+            put(logs_client, source.group, stream, [(t, f"{stream}-{t}") for t in stamps])
+    options = TailOptions(start_ms=BASE - 60_000, page_size=25)
+
+    expected = render_ids(events(collect(tail(cloudwatch_logs, [AUTH, BOOKING, EVENT], options))))
+    lines, said = flatten(tail_lines(cloudwatch_logs, [AUTH, BOOKING, EVENT], options, render_ids))
+
+    assert said == []
+    assert len(lines) == 360 and len(set(lines)) == 360
+    assert sorted(lines, key=lambda line: int(line.split()[0])) == lines
+    assert lines == expected
+
+
+def test_tail_lines_renders_in_the_fetch_threads(
+    logs_client: Any, cloudwatch_logs: CloudWatchLogs
+) -> None:
+    put(logs_client, AUTH.group, "s", [(BASE - 5000 + i, f"a{i}") for i in range(30)])
+    put(logs_client, BOOKING.group, "s", [(BASE - 5000 + i, f"b{i}") for i in range(30)])
+    threads: set[str] = set()
+
+    def render(batch: Sequence[LogEvent]) -> list[str]:
+        threads.add(threading.current_thread().name)
+        return render_ids(batch)
+
+    options = TailOptions(start_ms=BASE - 60_000, page_size=10)
+    lines, _ = flatten(tail_lines(cloudwatch_logs, [AUTH, BOOKING], options, render))
+
+    assert len(lines) == 60
+    assert threads and threading.main_thread().name not in threads
+
+
+def test_tail_lines_one_pass_reports_a_missing_group_and_fails_without_any(
+    logs_client: Any, cloudwatch_logs: CloudWatchLogs
+) -> None:
+    put(logs_client, BOOKING.group, "s", [(BASE - 1000, "b")])
+    options = TailOptions(start_ms=BASE - 60_000)
+
+    lines, said = flatten(tail_lines(cloudwatch_logs, [AUTH, BOOKING], options, render_ids))
+    assert said == [("missing", "auth")]
+    assert [line.split()[-1] for line in lines] == ["b"]
+
+    with pytest.raises(LogGroupNotFound):
+        flatten(tail_lines(cloudwatch_logs, [EVENT], options, render_ids))
+
+
+def test_tail_lines_following_keeps_every_event_once_and_shows_each_round_before_waiting(
+    logs_client: Any, cloudwatch_logs: CloudWatchLogs
+) -> None:
+    """30 events in one millisecond over pages of 10 and a poll boundary (the dedup); at every
+    sleep, the lines of all the events `tail` has released by then are already out."""
+    same = BASE - 10_000
+    options = TailOptions(start_ms=BASE - 60_000, follow=True, page_size=10)
+
+    def run(source: LogSource, lines_of: Any, make: Any) -> tuple[list[str], list[int]]:
+        put(logs_client, source.group, "s1", [(same, f"first-{i}") for i in range(15)])
+        put(logs_client, source.group, "s2", [(same, f"second-{i}") for i in range(10)])
+        shown: list[str] = []
+        at_each_sleep: list[int] = []
+
+        def five_more() -> None:
+            put(logs_client, source.group, "s3", [(same, f"third-{i}") for i in range(5)])
+
+        world = ScriptedTime(NOW, [five_more, lambda: None, lambda: None])
+
+        def sleep(seconds: float) -> None:
+            at_each_sleep.append(len(shown))
+            world.sleep(seconds)
+
+        with pytest.raises(StopFollowing):
+            for item in make(source, world.clock, sleep):
+                shown.extend(lines_of(item))
+        return [line.split(" ", 2)[2] for line in shown], at_each_sleep  # without the label
+
+    expected, expected_sleeps = run(
+        AUTH,
+        lambda event: render_ids([event]),
+        lambda source, clock, sleep: tail(
+            cloudwatch_logs, [source], options, clock=clock, sleep=sleep
+        ),
+    )
+    shown, at_each_sleep = run(
+        BOOKING,
+        lambda chunk: chunk,
+        lambda source, clock, sleep: tail_lines(
+            cloudwatch_logs, [source], options, render_ids, clock=clock, sleep=sleep
+        ),
+    )
+
+    messages = [line.split()[-1] for line in shown]
+    assert len(messages) == 30 and len(set(messages)) == 30
+    assert messages[-5:] == [f"third-{i}" for i in range(5)]
+    assert [line.split()[-1] for line in expected] == messages
+    assert at_each_sleep == expected_sleeps
+    assert at_each_sleep[-1] == 30
+
+
+def test_tail_lines_ctrl_c_while_following_still_shows_the_held_lines_in_order(
+    logs_client: Any, cloudwatch_logs: CloudWatchLogs
+) -> None:
+    put(logs_client, AUTH.group, "s", [(BASE - 1000, "second")])
+    put(logs_client, BOOKING.group, "s", [(BASE - 1500, "first")])
+
+    def interrupted(seconds: float) -> None:
+        raise KeyboardInterrupt
+
+    options = TailOptions(start_ms=BASE - 60_000, follow=True)
+    shown: list[str] = []
+    with pytest.raises(KeyboardInterrupt):
+        for item in tail_lines(
+            cloudwatch_logs,
+            [AUTH, BOOKING],
+            options,
+            render_ids,
+            clock=lambda: NOW,
+            sleep=interrupted,
+        ):
+            assert isinstance(item, list)
+            shown.extend(item)
+
+    assert [line.split()[-1] for line in shown] == ["first", "second"]

@@ -28,6 +28,7 @@ MODULES = (
     "frontend",
     "dns",
     "service_config",
+    "cicd",
 )
 # Modules of pure expressions: no provider, no resources.
 PURE_MODULES = ("service_config",)
@@ -54,6 +55,12 @@ INVENTORY: dict[str, set[str]] = {
         "aws_default_security_group",
     },
     "security": {"aws_kms_key", "aws_kms_alias", "aws_secretsmanager_secret"},
+    "cicd": {
+        "aws_iam_openid_connect_provider",
+        "aws_iam_role",
+        "aws_iam_role_policy",
+        "aws_iam_role_policy_attachment",
+    },
     "ecr": {"aws_ecr_repository", "aws_ecr_lifecycle_policy"},
     "alb": {"aws_lb", "aws_lb_listener", "aws_lb_listener_rule", "aws_lb_target_group"},
     "ecs": {
@@ -531,3 +538,76 @@ def test_the_cost_model_counts_the_alarms_the_terraform_creates(
     report = estimate_environment(platform, env, load_prices("eu-west-1"), usage)
     line = next(li for li in report.lines if li.component == "CloudWatch alarms")
     assert line.quantity == len(alarms)
+
+
+# -- the CI roles ---------------------------------------------------------------------------
+
+
+def _policy_statements(tree: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    found = []
+    for path, parsed in tree.items():
+        for type_, name, body in blocks(parsed, "data"):
+            if type_ == "aws_iam_policy_document":
+                statements = body.get("statement", [])
+                statements = statements if isinstance(statements, list) else [statements]
+                found += [(f"{path}:{name}", statement) for statement in statements]
+    return found
+
+
+@pytest.mark.parametrize("env", AWS_ENVS)
+def test_no_policy_allows_every_action_on_every_resource(
+    rendered: dict[str, Path], env: str
+) -> None:
+    statements = _policy_statements(parse_tree(rendered[env]))
+    assert len(statements) > 20, "the scan sees the policy documents"
+    offenders = [
+        where
+        for where, statement in statements
+        if statement.get("effect", "Allow") == "Allow"
+        and "*" in statement.get("actions", [])
+        and "*" in statement.get("resources", ["*"])
+    ]
+    assert offenders == []
+    everything = [where for where, statement in statements if "*" in statement.get("actions", [])]
+    assert everything == [], "no statement names the bare '*' action at all"
+
+
+def test_the_ci_roles_trust_only_github_tokens_for_sts_of_one_subject(
+    rendered: dict[str, Path],
+) -> None:
+    parsed = parse_tree(rendered["prod"])["modules/cicd/main.tf"]
+    trust = next(
+        body
+        for type_, name, body in blocks(parsed, "data")
+        if (type_, name) == ("aws_iam_policy_document", "trust")
+    )
+    statement = trust["statement"]
+    statement = statement[0] if isinstance(statement, list) else statement
+    assert statement["actions"] == ["sts:AssumeRoleWithWebIdentity"]
+    principals = statement["principals"]
+    principals = principals[0] if isinstance(principals, list) else principals
+    assert principals == {"type": "Federated", "identifiers": ["${local.provider_arn}"]}
+    conditions = {c["variable"]: c for c in statement["condition"]}
+    assert conditions["${local.issuer}:aud"]["test"] == "StringEquals"
+    assert conditions["${local.issuer}:aud"]["values"] == ["sts.amazonaws.com"]
+    assert conditions["${local.issuer}:sub"]["test"] == "StringEquals", "no wildcards"
+    assert conditions["${local.issuer}:sub"]["values"] == "${local.subjects[each.key]}"
+
+
+def test_the_ci_settings_reach_the_terraform(platform: Platform) -> None:
+    variables = terraform_variables(platform, "prod")["cicd"]
+    assert variables["github_repository"] is None, "no repository, no CI roles"
+    configured = build_platform(github_repository="example-org/event-planner")
+    dev, prod = (terraform_variables(configured, env)["cicd"] for env in AWS_ENVS)
+    assert (dev["create_oidc_provider"], prod["create_oidc_provider"]) == (True, False)
+    names = configured.names("prod")
+    assert prod["role_names"] == {
+        "plan": "event-planner-prod-github-plan",
+        "apply": "event-planner-prod-github-apply",
+        "deploy": "event-planner-prod-github-deploy",
+    }
+    assert prod["state"]["release_prefix"] == names.release_prefix == "releases/prod/"
+    assert prod["state"]["deploy_lock_ids"] == [
+        names.deploy_lock_id(s) for s in configured.services
+    ]
+    assert prod["state"]["bucket"] == names.state_bucket("{account_id}")

@@ -32,7 +32,9 @@ AWS_ENVS = ("dev", "prod")
 
 @pytest.fixture(scope="module")
 def platform() -> Platform:
-    return build_platform(alert_email="ops@example.org")
+    return build_platform(
+        alert_email="ops@example.org", github_repository="example-org/event-planner"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +122,9 @@ def test_plan_creates_the_whole_inventory(
         "aws_ecs_task_definition": len(services),
         "aws_service_discovery_service": len(services),
         "aws_service_discovery_private_dns_namespace": 1,
-        "aws_iam_role": len(services) + 2,  # task roles, execution role, flow logs role
+        # task roles, execution role, flow logs role; the CI roles: plan, apply, deploy
+        "aws_iam_role": len(services) + 2 + 3,
+        "aws_iam_openid_connect_provider": 1 if env == "dev" else 0,  # one per account
         "aws_appautoscaling_target": scaled,
         "aws_appautoscaling_policy": 2 * scaled,
         "aws_ecr_repository": len(services),
@@ -333,3 +337,61 @@ def test_checkov_finds_nothing_unexplained(rendered: dict[str, Path], env: str) 
     for skipped in report["results"]["skipped_checks"]:
         reason = (skipped["check_result"].get("suppress_comment") or "").strip()
         assert len(reason) > 20, f"{skipped['check_id']} on {skipped['resource']} has no reason"
+
+
+def test_prod_from_nothing_ci_roles_and_a_summary_that_fits_a_comment(
+    platform: Platform,
+    rendered: dict[str, Path],
+    terraform_bin: str,
+    mirror: Path,
+    moto_server: Any,
+    tmp_path: Path,
+) -> None:
+    """The largest plan there is (prod, nothing applied yet), really planned: its markdown
+    summary fits GitHub's comment limit, and the CI roles trust exactly one subject each."""
+    from eventctl.core.plan_summary import GITHUB_COMMENT_LIMIT, summarize_plan, to_markdown
+
+    plan = _plan(rendered["prod"], terraform_bin, tmp_path / "prod", moto_server.environ)
+    summary = summarize_plan(plan)
+    assert summary.counts["create"] > 250
+    text = to_markdown(summary, "prod", full_plan="the artifact plan-prod")
+    assert len(text) <= GITHUB_COMMENT_LIMIT
+    # Each of the two summaries of one pull-request comment fits half of it.
+    half = to_markdown(summary, "prod", limit=GITHUB_COMMENT_LIMIT // 2 - 200)
+    assert len(half) <= GITHUB_COMMENT_LIMIT // 2 - 200
+    assert f"{summary.counts['create']} to create" in half.splitlines()[0]
+
+    repository = platform.github_repository
+    expected = {
+        "event-planner-prod-github-plan": f"repo:{repository}:pull_request",
+        "event-planner-prod-github-apply": f"repo:{repository}:environment:prod",
+        "event-planner-prod-github-deploy": f"repo:{repository}:environment:prod",
+    }
+    roles = {
+        change["change"]["after"]["name"]: json.loads(
+            change["change"]["after"]["assume_role_policy"]
+        )
+        for change in plan["resource_changes"]
+        if change["address"].startswith("module.cicd.aws_iam_role.this")
+    }
+    assert set(roles) == set(expected)
+    for name, trust in roles.items():
+        (statement,) = trust["Statement"]
+        provider = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+        assert statement["Principal"] == {"Federated": provider}
+        assert statement["Condition"] == {
+            "StringEquals": {
+                "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+                "token.actions.githubusercontent.com:sub": expected[name],
+            }
+        }
+    # No statement of any inline policy the plan knows allows '*' on '*'.
+    for change in plan["resource_changes"]:
+        if change["type"] != "aws_iam_role_policy" or not change["change"]["after"].get("policy"):
+            continue
+        for statement in json.loads(change["change"]["after"]["policy"])["Statement"]:
+            actions = statement.get("Action", [])
+            resources = statement.get("Resource", [])
+            actions = [actions] if isinstance(actions, str) else actions
+            resources = [resources] if isinstance(resources, str) else resources
+            assert not ("*" in actions and "*" in resources), (change["address"], statement)

@@ -6,6 +6,7 @@ healthy or a failed rollout is scripted here and fed through botocore's Stubber.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -264,4 +265,220 @@ def stopped_task(
                 **({"reason": container_reason} if container_reason else {}),
             }
         ],
+    }
+
+
+class RolloutEcs:
+    """moto's ECS client, with the rollouts moto never runs played out per image.
+
+    moto keeps the task definitions and services (register, update, describe are real);
+    this wrapper adds what ECS does next. Each UpdateService starts a deployment whose course
+    depends on the image of its task definition, looked up in `behaviour` by digest
+    (anything not listed is healthy):
+
+    - "healthy": IN_PROGRESS at the first look, COMPLETED with its tasks running after;
+    - "crash": never completes; one more task stops at each look, exit 1, and writes
+      `log_lines` lines to its awslogs stream in moto's CloudWatch Logs;
+    - "fail": FAILED at the second look, still PRIMARY (no circuit-breaker rollback);
+    - "circuit-breaker": FAILED at the second look, and ECS starts a deployment of the
+      task definition it replaced (which then completes), as the circuit breaker does;
+    - "stall": IN_PROGRESS forever.
+
+    `throttle` DescribeServices calls in a row answer ThrottlingException, from call
+    number `throttle_from` on.
+    """
+
+    def __init__(
+        self,
+        real: Any,
+        behaviour: dict[str, str],
+        *,
+        logs: Any = None,
+        log_lines: int = 25,
+        throttle: int = 0,
+        throttle_from: int = 3,
+    ) -> None:
+        self.real = real
+        self.behaviour = behaviour
+        self.logs = logs
+        self.log_lines = log_lines
+        self.throttle = throttle
+        self.throttle_from = throttle_from
+        self.describe_calls = 0
+        self.deployments: dict[str, list[dict[str, Any]]] = {}
+        self.stopped: dict[str, list[dict[str, Any]]] = {}
+        self.updates: list[tuple[str, str]] = []
+        self._serial = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    # -- writes ------------------------------------------------------------------------
+
+    def update_service(self, **kwargs: Any) -> dict[str, Any]:
+        before = self.real.describe_services(
+            cluster=kwargs["cluster"], services=[kwargs["service"]]
+        )["services"][0]["taskDefinition"]
+        response: dict[str, Any] = self.real.update_service(**kwargs)
+        service = response["service"]["serviceName"]
+        self.updates.append((service, kwargs["taskDefinition"]))
+        desired = response["service"]["desiredCount"]
+        self._start(service, kwargs["taskDefinition"], desired, replaced=before)
+        return response
+
+    def _start(
+        self, service: str, task_definition: str, desired: int, replaced: str | None = None
+    ) -> None:
+        self._serial += 1
+        history = self.deployments.setdefault(service, [])
+        for old in history:
+            if old["status"] == "PRIMARY":
+                old["status"] = "ACTIVE"
+        history.insert(
+            0,
+            {
+                "id": f"ecs-svc/{self._serial:04d}",
+                "status": "PRIMARY",
+                "taskDefinition": task_definition,
+                "desiredCount": desired,
+                "looks": 0,
+                "kind": self._kind(task_definition),
+                "replaced": replaced,
+            },
+        )
+
+    def _kind(self, task_definition: str) -> str:
+        definition = self.real.describe_task_definition(taskDefinition=task_definition)
+        images = [c["image"] for c in definition["taskDefinition"]["containerDefinitions"]]
+        for image in images:
+            digest = image.partition("@")[2]
+            if digest in self.behaviour:
+                return self.behaviour[digest]
+        return "healthy"
+
+    # -- reads -------------------------------------------------------------------------
+
+    def describe_services(self, **kwargs: Any) -> dict[str, Any]:
+        self.describe_calls += 1
+        first = self.throttle_from
+        if self.throttle and first <= self.describe_calls < first + self.throttle:
+            raise ClientError(
+                {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}},
+                "DescribeServices",
+            )
+        response: dict[str, Any] = self.real.describe_services(**kwargs)
+        for service in response["services"]:
+            self._play(service)
+        return response
+
+    def _play(self, service: dict[str, Any]) -> None:
+        name = service["serviceName"]
+        history = self.deployments.get(name)
+        if not history:
+            service["deployments"] = [
+                _shown(
+                    {"id": "ecs-svc/initial", "status": "PRIMARY", "kind": "healthy"},
+                    service["taskDefinition"],
+                    service["desiredCount"],
+                    "COMPLETED",
+                )
+            ]
+            return
+        primary = history[0]
+        primary["looks"] += 1
+        kind, looks = primary["kind"], primary["looks"]
+        if kind in ("fail", "circuit-breaker") and looks >= 2 and "failed" not in primary:
+            primary["failed"] = True
+            if kind == "circuit-breaker" and primary["replaced"]:
+                self.real.update_service(
+                    cluster=service["clusterArn"].rsplit("/", 1)[-1],
+                    service=name,
+                    taskDefinition=primary["replaced"],
+                )
+                self._start(name, primary["replaced"], primary["desiredCount"])
+                history[0]["kind"] = "healthy"
+                history[0]["looks"] = 1
+                service["events"] = [
+                    {
+                        "id": f"cb-{primary['id']}",
+                        "createdAt": DEPLOYED_AT,
+                        "message": f"(service {name}) rolling back to deployment "
+                        f"{history[0]['id']}: circuit breaker: tasks failed to start.",
+                    }
+                ]
+        if kind == "crash" and history[0] is primary:
+            self._crash(service, primary)
+        shown = []
+        for entry in self.deployments[name]:
+            state = self._state(entry)
+            if entry["status"] == "ACTIVE" and state == "COMPLETED":
+                continue  # drained
+            shown.append(_shown(entry, entry["taskDefinition"], entry["desiredCount"], state))
+        top = self.deployments[name][0]
+        if self._state(top) == "COMPLETED":
+            shown = [s for s in shown if s["status"] == "PRIMARY"]
+        service["deployments"] = shown
+        service["taskDefinition"] = top["taskDefinition"]
+
+    def _state(self, entry: dict[str, Any]) -> str:
+        if entry.get("failed"):
+            return "FAILED"
+        if entry["kind"] == "healthy" and entry.get("looks", 0) >= 2:
+            return "COMPLETED"
+        if entry["id"] == "ecs-svc/initial":
+            return "COMPLETED"
+        return "IN_PROGRESS" if entry["status"] == "PRIMARY" else "COMPLETED"
+
+    def _crash(self, service: dict[str, Any], deployment: dict[str, Any]) -> None:
+        name = service["serviceName"]
+        tasks = self.stopped.setdefault(name, [])
+        task_id = f"{len(tasks) + 1:02d}{deployment['id'][-4:]}"
+        container = name.removeprefix("event-planner-dev-")
+        task = stopped_task(
+            task_id,
+            started_by=deployment["id"],
+            container=container,
+            container_reason="exited: ImportError: cannot import name 'settings'",
+        )
+        tasks.append(task)
+        if self.logs is not None:
+            group = f"/ecs/event-planner/dev/{container}"
+            stream = f"ecs/{container}/{task['taskArn'].rsplit('/', 1)[-1]}"
+            with contextlib.suppress(self.logs.exceptions.ResourceAlreadyExistsException):
+                self.logs.create_log_group(logGroupName=group)
+            self.logs.create_log_stream(logGroupName=group, logStreamName=stream)
+            now = int(datetime.now(UTC).timestamp() * 1000)
+            self.logs.put_log_events(
+                logGroupName=group,
+                logStreamName=stream,
+                logEvents=[
+                    {"timestamp": now + i, "message": f"{task_id} line {i + 1}"}
+                    for i in range(self.log_lines)
+                ],
+            )
+
+    def list_tasks(self, **kwargs: Any) -> dict[str, Any]:
+        tasks = self.stopped.get(kwargs.get("serviceName", ""), [])
+        return {"taskArns": [t["taskArn"] for t in tasks]}
+
+    def describe_tasks(self, **kwargs: Any) -> dict[str, Any]:
+        wanted = set(kwargs["tasks"])
+        every = [t for tasks in self.stopped.values() for t in tasks]
+        return {"tasks": [t for t in every if t["taskArn"] in wanted], "failures": []}
+
+
+def _shown(entry: dict[str, Any], task_definition: str, desired: int, state: str) -> dict[str, Any]:
+    running = desired if state == "COMPLETED" else 0
+    return {
+        "id": entry["id"],
+        "status": entry["status"],
+        "taskDefinition": task_definition,
+        "desiredCount": desired,
+        "runningCount": running,
+        "pendingCount": desired - running,
+        "failedTasks": 3 if state == "FAILED" else 0,
+        "createdAt": DEPLOYED_AT,
+        "updatedAt": DEPLOYED_AT,
+        "rolloutState": state,
+        "rolloutStateReason": f"ECS deployment {entry['id']} {state.lower()}.",
     }

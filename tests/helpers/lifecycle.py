@@ -1,7 +1,7 @@
 """Shared pieces of the env lifecycle tests: the moto environment and the test-only root.
 
 The AWS provider cannot be downloaded here, so the lifecycle tests replace the one seam,
-`eventctl.cli.env_lifecycle.root_factory`, with `TestRoot`: a root module of builtin
+`eventctl.cli.env._root.root_factory`, with `TestRoot`: a root module of builtin
 `terraform_data` resources with an empty `backend "s3" {}` block. Everything after the seam
 (init with the backend config, plan, show, apply, destroy, output, force-unlock) is the real
 code path against a moto server on 127.0.0.1.

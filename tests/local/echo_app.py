@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from tests.conftest import free_port, wait_for_port
+from tests.helpers.net import free_port, wait_for_port
 
 
 async def echo(request: Request) -> Response:

@@ -16,7 +16,7 @@ import pytest
 
 from eventctl.core.local.gateway import security_headers
 from eventctl.paths import templates_dir
-from tests.conftest import free_port, wait_for_port
+from tests.helpers.net import free_port, wait_for_port
 from tests.local.echo_app import running_echo
 
 

@@ -23,7 +23,8 @@ from eventctl.errors import EventctlError
 from platform_model import build_platform
 from platform_model.catalog import SERVICES as MODEL_SERVICES
 from platform_model.model import Platform, Service
-from tests.local.conftest import SERVICES, LocalLab, make_lab, processes_in
+from tests.helpers.local_lab import SERVICES, LocalLab, make_lab, processes_in
+from tests.helpers.processes import interruptible
 
 PASSWORD = "correct horse battery"
 
@@ -237,15 +238,16 @@ def test_down_leaves_alone_a_pid_that_is_not_its_process(local_lab: LocalLab) ->
 
 def test_ctrl_c_during_up_stops_everything_started(local_lab: LocalLab, tmp_path: Path) -> None:
     environ = {**os.environ, **local_lab.cli_environ(), "NO_COLOR": "1"}
-    cli = subprocess.Popen(
+    # SIGINT set back to its default for the child, whatever this run inherited (nohup).
+    with interruptible(
         [sys.executable, "-m", "eventctl", "env", "up", "-s", "auth", "-s", "event"],
+        deadline=120,
         cwd=tmp_path,
         env=environ,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    try:
+    ) as cli:
         paths = RuntimePaths(local_lab.data_dir)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -258,10 +260,6 @@ def test_ctrl_c_during_up_stops_everything_started(local_lab: LocalLab, tmp_path
         assert processes_in(local_lab.data_dir.resolve())
         cli.send_signal(signal.SIGINT)
         _, stderr = cli.communicate(timeout=60)
-    finally:
-        if cli.poll() is None:
-            cli.kill()
-            cli.wait()
     assert cli.returncode == 130
     assert "interrupted: stopped everything that had started" in stderr
     assert local_lab.leftovers() == []

@@ -12,8 +12,9 @@ from eventctl.errors import UnknownNameError
 from platform_model import build_platform, catalog, environments
 from platform_model.model import (
     Autoscaling,
+    AwsProfile,
     Database,
-    EnvironmentProfile,
+    LocalProfile,
     Network,
     Platform,
     Queue,
@@ -211,27 +212,27 @@ def test_redis_failover_needs_a_replica() -> None:
 def test_aws_environment_needs_its_parts() -> None:
     expect_error(
         "an AWS environment needs network, rds, docdb, redis",
-        lambda: EnvironmentProfile(name="qa", description="q", kind="aws"),
+        lambda: AwsProfile(name="qa", description="q", kind="aws"),
     )
 
 
 def test_local_environment_needs_runtime_settings() -> None:
     expect_error(
         "a local environment needs its 'local' runtime settings",
-        lambda: EnvironmentProfile(name="lab", description="l", kind="local"),
+        lambda: LocalProfile(name="lab", description="l", kind="local"),
     )
 
 
 def test_production_needs_tasks() -> None:
     fields = environments.PROD.model_dump() | {"desired_count": 0, "autoscaling": None}
     expect_error("production environment needs at least 1 task",
-                 lambda: EnvironmentProfile.model_validate(fields))  # fmt: skip
+                 lambda: AwsProfile.model_validate(fields))  # fmt: skip
 
 
 def test_desired_count_within_autoscaling_bounds() -> None:
     fields = environments.PROD.model_dump() | {"desired_count": 11}
     expect_error("2-10 tasks does not include desired_count 11",
-                 lambda: EnvironmentProfile.model_validate(fields))  # fmt: skip
+                 lambda: AwsProfile.model_validate(fields))  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -396,3 +397,15 @@ def test_calls_and_token_issuer_are_validated(
     fields = {**platform.model_dump(), "services": [s.model_dump() for s in services]}
     with pytest.raises(ValueError, match=re.escape(message)):
         Platform.model_validate(fields)
+
+
+def test_profiles_are_a_union_told_apart_by_kind() -> None:
+    platform = build_platform()
+    local, dev = platform.environment("local"), platform.environment("dev")
+    assert isinstance(local, LocalProfile) and isinstance(dev, AwsProfile)
+    assert local.local.gateway_port and dev.local is None
+    assert not hasattr(local, "rds")
+    with_rds = environments.LOCAL.model_dump() | {"rds": {}}
+    expect_error("Extra inputs are not permitted", lambda: LocalProfile.model_validate(with_rds))
+    moved = environments.DEV.model_dump() | {"kind": "local"}
+    expect_error("Input should be 'aws'", lambda: AwsProfile.model_validate(moved))

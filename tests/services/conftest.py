@@ -33,6 +33,7 @@ from services.notification.app import create_app as create_notification_app
 from services.notification.settings import NotificationSettings
 from services.payment.app import create_app as create_payment_app
 from services.payment.settings import PaymentSettings
+from tests.helpers.messaging import provision_messaging
 
 MotoServer = Any  # tests/conftest.py's MotoServer (that conftest is not importable by name)
 PG_HOST, PG_PORT = "127.0.0.1", 5432
@@ -134,42 +135,6 @@ def aws(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     provision_messaging(moto_server)
     return moto_server
-
-
-def provision_messaging(moto: MotoServer) -> None:
-    """What the Terraform declares, from the model: queues with their dead-letter queues and
-    redrive policies, topics and their subscriptions, and the SES sending identity."""
-    import json
-
-    names = PLATFORM.names(ENV)
-    sqs, sns = moto.client("sqs"), moto.client("sns")
-    urls = {}
-    for q in PLATFORM.queues:
-        dead = sqs.create_queue(QueueName=names.dead_letter_queue(q.name))["QueueUrl"]
-        dead_arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])
-        redrive = {
-            "deadLetterTargetArn": dead_arn["Attributes"]["QueueArn"],
-            "maxReceiveCount": q.max_receive_count,
-        }
-        urls[q.name] = sqs.create_queue(
-            QueueName=names.queue(q.name),
-            Attributes={
-                "VisibilityTimeout": str(q.visibility_timeout_seconds),
-                "MessageRetentionPeriod": str(q.retention_seconds),
-                "RedrivePolicy": json.dumps(redrive),
-            },
-        )["QueueUrl"]
-    moto.client("ses").verify_domain_identity(Domain=names.zone)
-    for topic in PLATFORM.topics:
-        arn = sns.create_topic(Name=names.topic(topic.name))["TopicArn"]
-        for queue in topic.subscribed_queues:
-            queue_arn = sqs.get_queue_attributes(QueueUrl=urls[queue], AttributeNames=["QueueArn"])
-            sns.subscribe(
-                TopicArn=arn,
-                Protocol="sqs",
-                Endpoint=queue_arn["Attributes"]["QueueArn"],
-                Attributes={"RawMessageDelivery": "true"},
-            )
 
 
 def receive_all(

@@ -96,7 +96,12 @@ def test_a_declined_card_releases_the_seats(platform: Cluster, people: tuple[Use
     event = create_event(platform["event"], organizer, capacity=3)
     response = book(platform, attendee, event, seats=3, card=DECLINED_CARD)
     assert response.status_code == 402
-    booking = response.json()
+    refusal = response.json()
+    assert refusal["code"] == "card_declined"
+    assert refusal["detail"] == (
+        "Your card was declined by its bank. No money was taken and your seats were released."
+    )
+    booking = refusal["booking"]
     assert booking["status"] == "payment_failed"
     assert seats_left(platform, event) == 3
     payments = platform["payment"].get("/api/payments/", headers=attendee.headers).json()
@@ -110,7 +115,8 @@ def test_refusals_keep_nothing(platform: Cluster, people: tuple[User, User]) -> 
     event = create_event(platform["event"], organizer, capacity=2)
     too_many = book(platform, attendee, event, seats=3)
     assert too_many.status_code == 409
-    assert "not enough seats" in too_many.json()["detail"]
+    assert too_many.json()["code"] == "not_enough_seats"
+    assert too_many.json()["detail"] == "Not enough seats left: 2 left, 3 asked."
     unknown = book(platform, attendee, {"id": str(uuid.uuid4())})
     assert unknown.status_code == 404
     cancelled = create_event(platform["event"], organizer)
@@ -156,7 +162,7 @@ def test_idempotency_key_returns_the_same_booking(
     declined = book(platform, attendee, event, card=DECLINED_CARD, key="order-43")
     declined_again = book(platform, attendee, event, card=DECLINED_CARD, key="order-43")
     assert (declined.status_code, declined_again.status_code) == (402, 402)
-    assert declined_again.json()["id"] == declined.json()["id"]
+    assert declined_again.json()["booking"]["id"] == declined.json()["booking"]["id"]
     bad_key = book(platform, attendee, event, key="spaces are not allowed")
     assert bad_key.status_code == 422
     payments = platform["payment"].get("/api/payments/", headers=attendee.headers).json()
@@ -196,7 +202,7 @@ def test_cancelling_releases_seats_and_refunds(
     assert payment.json()["status"] == "refunded"
     again = platform["booking"].delete(url, headers=attendee.headers)
     assert again.status_code == 409
-    declined = book(platform, attendee, event, card=DECLINED_CARD).json()
+    declined = book(platform, attendee, event, card=DECLINED_CARD).json()["booking"]
     not_confirmed = platform["booking"].delete(
         f"/api/bookings/{declined['id']}", headers=attendee.headers
     )

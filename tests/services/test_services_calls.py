@@ -15,7 +15,7 @@ from starlette.routing import Route
 from services.kit.calls import HttpPool, ServiceClient
 from services.kit.errors import Unavailable
 from services.kit.logs import request_id_var
-from tests.conftest import free_port
+from tests.helpers.net import free_port
 
 
 async def echo(request: Request) -> Response:

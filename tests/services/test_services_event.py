@@ -84,7 +84,7 @@ def test_event_input_is_validated(auth: TestClient, events: TestClient) -> None:
 def test_unknown_event_is_404(events: TestClient) -> None:
     response = events.get(f"/api/events/{uuid.uuid4()}")
     assert response.status_code == 404
-    assert response.json() == {"detail": "event not found"}
+    assert response.json() == {"detail": "Event not found.", "code": "not_found"}
 
 
 def test_list_is_soonest_first_with_cursor_pages(auth: TestClient, events: TestClient) -> None:
@@ -299,8 +299,9 @@ def test_changes_are_published(auth: TestClient, events: TestClient, aws) -> Non
 def test_an_event_db_of_the_first_schema_migrates_to_tombstones(
     backend: Backend, tmp_path: Path
 ) -> None:
-    """A database made by event-0001, with holds in it, takes event-0002: the holds are kept,
-    tombstones (voided, no seats) become possible, and a hold still needs seats."""
+    """A database made by event-0001, with holds in it, takes event-0002 and event-0003: the
+    holds are kept, tombstones (voided, no seats) become possible, a hold still needs seats,
+    and the organizer name and hold price columns arrive empty."""
     from services.event.settings import EventSettings
     from services.kit.db import Database, utcnow
     from services.kit.migrations import migrate
@@ -318,7 +319,7 @@ def test_an_event_db_of_the_first_schema_migrates_to_tombstones(
         hold = {"event_id": "e-1", "status": "held", "caller": "booking"}
         stamps = {"created_at": now, "updated_at": now}
         try:
-            first, second = (m.id for m in tables.MIGRATIONS)
+            first, second, third = (m.id for m in tables.MIGRATIONS)
             assert await migrate(db, tables.MIGRATIONS[:1]) == [first]
             async with db.write() as conn:
                 await conn.execute(tables.events.insert().values(id="e-1", **event))
@@ -327,7 +328,7 @@ def test_an_event_db_of_the_first_schema_migrates_to_tombstones(
                         reservation_id="b-1", seats=2, **hold, **stamps
                     )
                 )
-            assert await migrate(db, tables.MIGRATIONS) == [second]
+            assert await migrate(db, tables.MIGRATIONS) == [second, third]
             async with db.write() as conn:
                 await conn.execute(
                     tables.seat_reservations.insert().values(
@@ -344,6 +345,15 @@ def test_an_event_db_of_the_first_schema_migrates_to_tombstones(
                     ).order_by(tables.seat_reservations.c.reservation_id)
                 )
                 assert [tuple(row) for row in rows] == [("b-1", 2, "held"), ("b-2", 0, "voided")]
+                # event-0003: older rows get no organizer name and no recorded hold price
+                added = await conn.execute(
+                    sa.select(
+                        tables.events.c.organizer_name, tables.seat_reservations.c.price_cents
+                    )
+                    .join(tables.seat_reservations)
+                    .where(tables.seat_reservations.c.reservation_id == "b-1")
+                )
+                assert [tuple(row) for row in added] == [("", None)]
                 index = await conn.run_sync(
                     lambda sync: sa.inspect(sync).get_indexes("seat_reservations")
                 )

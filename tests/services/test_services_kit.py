@@ -317,7 +317,7 @@ def test_readiness_fails_when_the_database_is_unreachable(
             kit.db = real
             client.portal.call(broken.close)
         assert response.status_code == 503
-        assert response.json() == {"detail": "database unreachable"}
+        assert response.json() == {"detail": "The database does not answer.", "code": "not_ready"}
         assert client.get("/healthz").status_code == 200
 
 

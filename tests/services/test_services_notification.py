@@ -169,3 +169,55 @@ def test_no_email_when_nothing_happened_to_money_or_an_event_email_covers_it() -
     assert EMAILS["payment-processed"](Message("m", "payment-processed", declined)) is None
     covered = _booking(reason="event_cancelled")
     assert EMAILS["booking-cancelled"](Message("m", "booking-cancelled", covered)) is None
+
+
+def _add_notification(platform: Cluster, user_id: str, subject: str, sent_at: dt.datetime) -> None:
+    from services.notification.tables import notifications
+
+    async def insert() -> None:
+        async with platform["notification"].service.db.write() as conn:
+            await conn.execute(
+                notifications.insert().values(
+                    id=str(uuid.uuid4()),
+                    message_id=str(uuid.uuid4()),
+                    user_id=user_id,
+                    kind="booking_confirmed",
+                    channel="email",
+                    recipient="someone@example.org",
+                    subject=subject,
+                    sent_at=sent_at,
+                )
+            )
+
+    platform.call(insert)
+
+
+def test_notifications_are_read_one_by_one_or_all_at_once(platform: Cluster) -> None:
+    api = platform["notification"]
+    user, other = signed_in(platform["auth"]), signed_in(platform["auth"])
+    wait_for(lambda: notifications_of(platform, user.headers))  # the welcome email
+    now = dt.datetime.now(dt.UTC)
+    _add_notification(platform, user.id, "Older", now - dt.timedelta(days=30))
+    _add_notification(platform, user.id, "Newest", now + dt.timedelta(seconds=1))
+
+    def unread(headers: dict[str, str]) -> int:
+        count: int = api.get("/api/notifications/unread-count", headers=headers).json()["unread"]
+        return count
+
+    listed = notifications_of(platform, user.headers)
+    assert [n["subject"] for n in listed][::2] == ["Newest", "Older"]  # newest first
+    assert all(n["read_at"] is None for n in listed) and unread(user.headers) == 3
+    newest = listed[0]["id"]
+    read = api.post(f"/api/notifications/{newest}/read", headers=user.headers)
+    assert read.status_code == 200 and read.json()["read_at"] is not None
+    again = api.post(f"/api/notifications/{newest}/read", headers=user.headers)
+    assert again.json()["read_at"] == read.json()["read_at"]  # the first read time stays
+    assert unread(user.headers) == 2
+    only_unread = api.get("/api/notifications/", params={"unread": "true"}, headers=user.headers)
+    assert newest not in [n["id"] for n in only_unread.json()] and len(only_unread.json()) == 2
+    assert api.post(f"/api/notifications/{newest}/read", headers=other.headers).status_code == 404
+    everything = api.post("/api/notifications/read", headers=user.headers)
+    assert everything.json() == {"unread": 0} and unread(user.headers) == 0
+    wait_for(lambda: notifications_of(platform, other.headers))
+    assert unread(other.headers) == 1  # another user's stay unread
+    assert api.get("/api/notifications/unread-count").status_code == 401

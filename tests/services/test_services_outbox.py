@@ -80,7 +80,7 @@ def broker(aws: Any) -> Iterator[Broker]:  # `aws` sets the credentials variable
 
 
 def test_registration_survives_a_broker_outage(broker: Broker, make_settings: Any) -> None:
-    from tests.services.conftest import provision_messaging
+    from tests.helpers.messaging import provision_messaging
 
     broker.start()
     provision_messaging(broker)

@@ -93,7 +93,8 @@ def test_invalid_card_numbers_are_refused_without_echo(
         "/internal/payments/charges", json=charge_body(user, card_number=card), headers=INTERNAL
     )
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["card_number"]
+    assert response.json()["field"] == "card_number"
+    assert response.json()["code"] == "invalid"
     assert card not in response.text
     assert payments.get("/api/payments/", headers=user.headers).json() == []
 
@@ -174,7 +175,7 @@ def test_payments_are_private(auth: TestClient, payments: TestClient) -> None:
     assert payments.get(url, headers=owner.headers).status_code == 200
     refused = payments.get(url, headers=other.headers)
     assert refused.status_code == 404
-    assert refused.json() == {"detail": "payment not found"}
+    assert refused.json() == {"detail": "Payment not found.", "code": "not_found"}
     assert payments.get(f"/api/payments/{uuid.uuid4()}", headers=owner.headers).status_code == 404
     assert payments.get("/api/payments/", headers=other.headers).json() == []
     assert payments.get("/api/payments/").status_code == 401

@@ -289,7 +289,7 @@ def broker(aws: Any) -> Any:  # `aws` sets the credentials variables
 def test_a_broker_outage_during_bookings_only_delays_messages(
     start_platform: Any, broker: Broker
 ) -> None:
-    from tests.services.conftest import provision_messaging
+    from tests.helpers.messaging import provision_messaging
 
     broker.start()
     provision_messaging(broker)

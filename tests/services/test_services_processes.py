@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import REPO_ROOT, free_port, wait_for_port
+from tests.helpers.net import REPO_ROOT, free_port, wait_for_port
 
 
 def _ready(port: int, timeout: float = 30) -> int:

@@ -154,6 +154,9 @@ def test_errors_never_show_a_traceback(auth_app) -> None:  # type: ignore[no-unt
     with TestClient(auth_app, raise_server_exceptions=False) as client:
         response = client.get("/boom")
     assert response.status_code == 500
-    assert response.json() == {"detail": "internal server error"}
+    assert response.json() == {
+        "detail": "Something went wrong on our side; please try again.",
+        "code": "internal_error",
+    }
     assert "hunter2" not in response.text
     assert "Traceback" not in response.text

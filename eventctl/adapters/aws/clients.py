@@ -1,44 +1,21 @@
-"""boto3 clients for one region/endpoint, and AWS errors turned into EventctlError.
+"""The one factory of AWS clients: `AwsTarget` (a region and, for emulators, an endpoint).
 
-Every AWS call eventctl makes goes through a client made by `AwsTarget.client`, so an
-endpoint URL (LocalStack, moto) set once reaches all of them. boto3 is imported inside the
-functions: the CLI's `--help` must not pay for it.
+Every AWS call eventctl makes goes through a client made here, so an endpoint URL
+(LocalStack, moto) set once reaches all of them. Errors are turned into `AwsError` by
+`_calls.call`, the one request path. boto3 is imported inside the functions: the CLI's
+`--help` must not pay for it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from eventctl.errors import EventctlError
+from eventctl.adapters.aws._calls import CredentialsError, no_credentials, translate
 
-CREDENTIALS_HINT = (
-    "set AWS_PROFILE (after `aws sso login` or `aws configure`), or AWS_ACCESS_KEY_ID and "
-    "AWS_SECRET_ACCESS_KEY"
-)
-_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "RequestExpired", "TokenRefreshRequired"}
-_REJECTED = {
-    "InvalidClientTokenId",
-    "SignatureDoesNotMatch",
-    "UnrecognizedClientException",
-    "InvalidAccessKeyId",
-    "InvalidToken",
-}
-_DENIED = {"AccessDenied", "AccessDeniedException", "AuthorizationError", "Forbidden"}
-
-
-class CredentialsError(EventctlError):
-    """No AWS credentials, expired ones, or ones AWS does not accept."""
-
-
-class AwsError(EventctlError):
-    """An AWS API call failed; `code` is AWS's error code when there is one."""
-
-    def __init__(self, message: str, hint: str | None = None, code: str = "") -> None:
-        super().__init__(message, hint)
-        self.code = code
+__all__ = ["AwsTarget", "CredentialsError", "make_client"]
 
 
 @dataclass(frozen=True)
@@ -57,11 +34,15 @@ class AwsTarget:
         self,
         service: str,
         *,
-        max_attempts: int = 8,
+        max_attempts: int = 1,
         connect_timeout: float = 10,
         read_timeout: float = 60,
     ) -> Any:
-        """A client for `service`; botocore's standard retries back off on throttling.
+        """A client for `service`.
+
+        botocore's own retries are off by default (`max_attempts=1`): the adapters send every
+        request through `_calls.call`, whose one backoff handles throttling and dropped
+        connections, so a request is never retried twice over.
 
         Built with botocore directly: the same client boto3 would make, without importing
         boto3's resource layer and s3transfer (a tenth of a second at every start).
@@ -89,9 +70,20 @@ class AwsTarget:
         if self.static_credentials:
             return True
         import botocore.session  # type: ignore[import-untyped,unused-ignore]
+        from botocore import exceptions as bx  # type: ignore[import-untyped,unused-ignore]
 
         with _aws_configuration():
-            return botocore.session.get_session().get_credentials() is not None
+            try:
+                return botocore.session.get_session().get_credentials() is not None
+            except (bx.ProfileNotFound, bx.ConfigParseError):
+                raise
+            except bx.BotoCoreError as exc:  # an expired SSO session, a failing process
+                raise translate("load the AWS credentials", exc) from None
+
+    def require_credentials(self, purpose: str = "") -> None:
+        """Refuse, before any request, when no credentials are found (CredentialsError)."""
+        if not self.has_credentials():
+            raise no_credentials(purpose)
 
 
 @contextmanager
@@ -122,83 +114,3 @@ def make_client(service: str, target: AwsTarget) -> Any:
     adapters' tests can drive; timeouts are short because those adapters poll.
     """
     return target.client(service, max_attempts=1, connect_timeout=5, read_timeout=30)
-
-
-def client_error() -> type[Exception]:
-    """botocore's ClientError class (imported on first use)."""
-    from botocore.exceptions import ClientError  # type: ignore[import-untyped,unused-ignore]
-
-    return ClientError  # type: ignore[no-any-return,unused-ignore]
-
-
-def error_code(exc: BaseException) -> str:
-    """AWS's error code of a botocore ClientError ('' for anything else)."""
-    response = getattr(exc, "response", None)
-    if not isinstance(response, Mapping):
-        return ""
-    return str(response.get("Error", {}).get("Code", ""))
-
-
-def http_status(exc: BaseException) -> int | None:
-    response = getattr(exc, "response", None)
-    if not isinstance(response, Mapping):
-        return None
-    status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return int(status) if status is not None else None
-
-
-def translate(exc: Exception, action: str, hints: Mapping[str, str] | None = None) -> Exception:
-    """The EventctlError for a boto3/botocore exception raised while doing `action`.
-
-    Anything that is not an AWS error is returned unchanged.
-    """
-    from botocore import exceptions as bx  # type: ignore[import-untyped,unused-ignore]
-
-    if isinstance(exc, bx.NoCredentialsError):
-        return CredentialsError("no AWS credentials found", hint=CREDENTIALS_HINT)
-    if isinstance(exc, bx.PartialCredentialsError):
-        return CredentialsError(f"incomplete AWS credentials: {exc}", hint=CREDENTIALS_HINT)
-    if isinstance(
-        exc, bx.TokenRetrievalError | bx.UnauthorizedSSOTokenError | bx.SSOTokenLoadError
-    ):
-        return CredentialsError(
-            "the AWS SSO session has expired", hint="run `aws sso login` and try again"
-        )
-    if isinstance(exc, bx.CredentialRetrievalError):
-        return CredentialsError(f"cannot load AWS credentials: {exc}", hint=CREDENTIALS_HINT)
-    if isinstance(exc, bx.EndpointConnectionError):
-        return AwsError(
-            f"cannot reach AWS while trying to {action}: {exc}",
-            hint="check the region, the network, and --endpoint-url / AWS_ENDPOINT_URL",
-        )
-    if not isinstance(exc, bx.ClientError):
-        return exc
-    code = error_code(exc)
-    message = str(exc.response.get("Error", {}).get("Message", "") or exc)
-    if code in _EXPIRED:
-        return CredentialsError(
-            "the AWS credentials have expired",
-            hint="refresh them (`aws sso login`, or a new session token) and try again",
-        )
-    if code in _REJECTED:
-        return CredentialsError(
-            f"AWS rejected the credentials ({code}): {message}", hint=CREDENTIALS_HINT
-        )
-    hint = (hints or {}).get(code)
-    if hint is None and code in _DENIED:
-        hint = f"the AWS identity in use needs permission to {action}"
-    return AwsError(f"cannot {action}: {code or 'error'}: {message}", hint=hint, code=code)
-
-
-@contextmanager
-def aws_call(action: str, hints: Mapping[str, str] | None = None) -> Iterator[None]:
-    """Run AWS calls; their errors leave as EventctlError naming `action`."""
-    try:
-        yield
-    except EventctlError:
-        raise
-    except Exception as exc:
-        translated = translate(exc, action, hints)
-        if translated is exc:
-            raise
-        raise translated from None

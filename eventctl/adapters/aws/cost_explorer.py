@@ -5,24 +5,29 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from eventctl.errors import EventctlError
+from eventctl.adapters.aws._calls import Backoff, call
 
 COST_EXPLORER_REGION = "us-east-1"
 METRIC = "UnblendedCost"
 
 
-class CostExplorer:
-    """Wraps a boto3 `ce` client: paging and error translation."""
+DENIED_HINT = (
+    "the credentials need ce:GetCostAndUsage; Cost Explorer must be enabled on "
+    "the account (Billing console)"
+)
 
-    def __init__(self, client: Any) -> None:
+
+class CostExplorer:
+    """Wraps a boto3 `ce` client: paging, throttling and errors through `call()`."""
+
+    def __init__(self, client: Any, backoff: Backoff | None = None) -> None:
         self.client = client
+        self.backoff = backoff or Backoff()
 
     def cost_by_service(
         self, start: date, end: date, tag_key: str, tag_value: str
     ) -> dict[str, float]:
         """USD per SERVICE between `start` and `end` (exclusive) for resources tagged so."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
         request: dict[str, Any] = {
             "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
             "Granularity": "MONTHLY",
@@ -30,33 +35,27 @@ class CostExplorer:
             "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}],
             "Filter": {"Tags": {"Key": tag_key, "Values": [tag_value], "MatchOptions": ["EQUALS"]}},
         }
+        hints = {
+            "AccessDeniedException": DENIED_HINT,
+            "AccessDenied": DENIED_HINT,
+            "ValidationException": f"make sure the {tag_key!r} tag is activated as a cost "
+            "allocation tag",
+        }
         totals: dict[str, float] = {}
-        try:
-            while True:
-                page = self.client.get_cost_and_usage(**request)
-                for period in page.get("ResultsByTime", []):
-                    for group in period.get("Groups", []):
-                        service = group["Keys"][0]
-                        amount = float(group["Metrics"][METRIC]["Amount"])
-                        totals[service] = totals.get(service, 0.0) + amount
-                token = page.get("NextPageToken")
-                if not token:
-                    return totals
-                request["NextPageToken"] = token
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            message = exc.response.get("Error", {}).get("Message", str(exc))
-            hint = (
-                "the credentials need ce:GetCostAndUsage; Cost Explorer must be enabled on "
-                "the account (Billing console)"
-                if code in ("AccessDeniedException", "AccessDenied")
-                else f"make sure the {tag_key!r} tag is activated as a cost allocation tag"
-                if code == "ValidationException"
-                else "run again with EVENTCTL_DEBUG=1 for details"
+        while True:
+            page = call(
+                "Cost Explorer GetCostAndUsage",
+                self.client.get_cost_and_usage,
+                self.backoff,
+                hints=hints,
+                **request,
             )
-            raise EventctlError(f"Cost Explorer error ({code}): {message}", hint=hint) from None
-        except BotoCoreError as exc:
-            raise EventctlError(
-                f"Cost Explorer request failed: {exc}",
-                hint="check your AWS credentials (aws sts get-caller-identity) and network",
-            ) from None
+            for period in page.get("ResultsByTime", []):
+                for group in period.get("Groups", []):
+                    service = group["Keys"][0]
+                    amount = float(group["Metrics"][METRIC]["Amount"])
+                    totals[service] = totals.get(service, 0.0) + amount
+            token = page.get("NextPageToken")
+            if not token:
+                return totals
+            request["NextPageToken"] = token

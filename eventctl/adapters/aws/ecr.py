@@ -1,11 +1,12 @@
-"""ECR: what a repository holds, and whether an image tag is in it."""
+"""ECR: what a repository holds, whether an image tag is in it, and the registry login."""
 
 from __future__ import annotations
 
+import base64
+from dataclasses import dataclass, field
 from typing import Any
 
 from eventctl.adapters.aws._calls import AwsError, Backoff, call
-from eventctl.adapters.aws.clients import aws_call, client_error, error_code
 
 
 class RepositoryNotFound(AwsError):
@@ -29,23 +30,24 @@ class Ecr:
 
     def image_count(self, repository: str, *, limit: int = 1000) -> int | None:
         """How many images `repository` holds (counting stops at `limit`); None if absent."""
-        ClientError = client_error()
 
-        count = 0
-        with aws_call(f"list the images of ECR repository {repository}"):
+        def count_images() -> int:
+            count = 0
             pages = self.client.get_paginator("list_images").paginate(
                 repositoryName=repository, PaginationConfig={"PageSize": 100}
             )
-            try:
-                for page in pages:
-                    count += len(page.get("imageIds", []))
-                    if count >= limit:
-                        return limit
-            except ClientError as exc:
-                if error_code(exc) == "RepositoryNotFoundException":
-                    return None
-                raise
-        return count
+            for page in pages:
+                count += len(page.get("imageIds", []))
+                if count >= limit:
+                    return limit
+            return count
+
+        try:
+            return call(f"ListImages {repository}", count_images, self.backoff)
+        except AwsError as exc:
+            if exc.code == "RepositoryNotFoundException":
+                return None
+            raise
 
     def repository_uri(self, repository: str) -> str:
         """'<account>.dkr.ecr.<region>.amazonaws.com/<repository>'; RepositoryNotFound if absent."""
@@ -80,3 +82,23 @@ class Ecr:
             raise
         details = response.get("imageDetails", [])
         return str(details[0]["imageDigest"]) if details else None
+
+    def login(self) -> RegistryLogin:
+        """Registry credentials from GetAuthorizationToken (what `aws ecr get-login-password`
+        prints): user `AWS`, a password valid for 12 hours, and the registry's endpoint."""
+        response = call("GetAuthorizationToken", self.client.get_authorization_token, self.backoff)
+        (data,) = response["authorizationData"][:1]
+        decoded = base64.b64decode(data["authorizationToken"]).decode()
+        username, _, password = decoded.partition(":")
+        return RegistryLogin(
+            username=username, password=password, endpoint=str(data["proxyEndpoint"])
+        )
+
+
+@dataclass(frozen=True)
+class RegistryLogin:
+    """What logs in to an ECR registry. `password` is a secret: never print or log it."""
+
+    username: str
+    password: str = field(repr=False)
+    endpoint: str  # "https://<account>.dkr.ecr.<region>.amazonaws.com"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 from eventctl.adapters.aws._calls import AwsError, Backoff, call
+from eventctl.adapters.fastjson import loads_int64
 
 RawEvent = dict[str, Any]
 """One FilterLogEvents event as botocore returns it: eventId, timestamp, message, ..."""
@@ -81,11 +81,12 @@ def _decode_events_page(
     customized_response_dict: MutableMapping[str, Any],
     **_: Any,
 ) -> None:
-    """Decode a FilterLogEvents page with the C JSON decoder instead of botocore's parser.
+    """Decode a FilterLogEvents page with a C JSON decoder instead of botocore's parser.
 
     botocore walks its shape model for every event in Python, which costs about as much as
-    the rest of a tail. FilterLogEvents' output holds only JSON strings, integers and
-    booleans (no timestamps or blobs to convert), so `json.loads` gives exactly the same data;
+    the rest of a tail. FilterLogEvents' output holds only JSON strings, integers (times in
+    milliseconds) and booleans (no timestamps or blobs to convert), so a JSON decoder (orjson
+    when installed, see `adapters.fastjson`) gives exactly the same data;
     a test checks it against botocore's own parse. botocore merges `customized_response_dict`
     into its result and is left an empty body. Errors, compressed bodies and anything
     unexpected fall through to botocore untouched.
@@ -96,7 +97,7 @@ def _decode_events_page(
     if response_dict.get("headers", {}).get("content-encoding", "identity") != "identity":
         return
     try:
-        page = json.loads(body)
+        page = loads_int64(body)
     except ValueError:
         return
     if isinstance(page, dict) and isinstance(page.get("events", []), list):

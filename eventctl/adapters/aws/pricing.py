@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from eventctl.errors import EventctlError
+from eventctl.adapters.aws._calls import Backoff, call
 
 PRICING_REGION = "us-east-1"
 """The Price List API answers from us-east-1 (and ap-south-1) only, for every region."""
@@ -24,16 +24,25 @@ class PricedProduct:
     publication_date: str
 
 
-class Pricing:
-    """Wraps a boto3 `pricing` client: paging and errors (botocore retries throttling)."""
+HINTS = {
+    code: "the credentials need pricing:GetProducts (any resource); check "
+    "AWS_PROFILE / aws sts get-caller-identity"
+    for code in ("AccessDeniedException", "AccessDenied")
+} | {
+    code: "wait a minute and run `eventctl cost prices refresh` again"
+    for code in ("ThrottlingException", "TooManyRequestsException")
+}
 
-    def __init__(self, client: Any) -> None:
+
+class Pricing:
+    """Wraps a boto3 `pricing` client: paging, throttling and errors through `call()`."""
+
+    def __init__(self, client: Any, backoff: Backoff | None = None) -> None:
         self.client = client
+        self.backoff = backoff or Backoff()
 
     def products(self, service_code: str, filters: dict[str, str]) -> list[PricedProduct]:
         """Every product of `service_code` whose attributes equal `filters` (TERM_MATCH)."""
-        from botocore.exceptions import BotoCoreError, ClientError
-
         request: dict[str, Any] = {
             "ServiceCode": service_code,
             "Filters": [
@@ -43,26 +52,18 @@ class Pricing:
             "FormatVersion": "aws_v1",
             "MaxResults": 100,
         }
+        action = f"AWS Pricing API GetProducts {service_code}"
         found: list[PricedProduct] = []
-        try:
-            while True:
-                page = self.client.get_products(**request)
-                for raw in page.get("PriceList", []):
-                    product = parse_price_list_item(raw)
-                    if product is not None:
-                        found.append(product)
-                token = page.get("NextToken")
-                if not token:
-                    return found
-                request["NextToken"] = token
-        except ClientError as exc:
-            raise _translate(exc, service_code) from None
-        except BotoCoreError as exc:
-            raise EventctlError(
-                f"AWS Pricing API request for {service_code} failed: {exc}",
-                hint="check network access to api.pricing.us-east-1.amazonaws.com and your "
-                "AWS credentials (aws sts get-caller-identity)",
-            ) from None
+        while True:
+            page = call(action, self.client.get_products, self.backoff, hints=HINTS, **request)
+            for raw in page.get("PriceList", []):
+                product = parse_price_list_item(raw)
+                if product is not None:
+                    found.append(product)
+            token = page.get("NextToken")
+            if not token:
+                return found
+            request["NextToken"] = token
 
 
 def parse_price_list_item(raw: str | dict[str, Any]) -> PricedProduct | None:
@@ -90,23 +91,3 @@ def parse_price_list_item(raw: str | dict[str, Any]) -> PricedProduct | None:
                 publication_date=str(item.get("publicationDate", "")),
             )
     return None
-
-
-def _translate(exc: Any, service_code: str) -> EventctlError:
-    code = exc.response.get("Error", {}).get("Code", "")
-    message = exc.response.get("Error", {}).get("Message", str(exc))
-    if code in ("AccessDeniedException", "UnrecognizedClientException", "AccessDenied"):
-        return EventctlError(
-            f"the AWS Pricing API refused the request ({code}): {message}",
-            hint="the credentials need pricing:GetProducts (any resource); check "
-            "AWS_PROFILE / aws sts get-caller-identity",
-        )
-    if code in ("ThrottlingException", "TooManyRequestsException"):
-        return EventctlError(
-            f"the AWS Pricing API is throttling requests for {service_code}",
-            hint="wait a minute and run `eventctl cost prices refresh` again",
-        )
-    return EventctlError(
-        f"AWS Pricing API error for {service_code} ({code}): {message}",
-        hint="run again with EVENTCTL_DEBUG=1 for details",
-    )

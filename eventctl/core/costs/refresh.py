@@ -180,7 +180,6 @@ def _sized_queries(platform: Platform) -> list[Query]:
     for env in platform.environments.values():
         if env.kind != "aws":
             continue
-        assert env.rds and env.docdb and env.redis
         rds.add((env.rds.instance_class, env.rds.storage_type))
         docdb.add(env.docdb.instance_class)
         redis.add(env.redis.node_type)

@@ -97,7 +97,7 @@ def build_report(
                 "total_usd": round(estimate.total, 2),
                 "fixed_usd": round(fixed, 2),
                 "usage_based_usd": round(round(estimate.total, 2) - round(fixed, 2), 2),
-                "facts": estimate.facts,
+                "facts": estimate.facts.as_dict(),
                 "lines": [line.as_dict() for line in estimate.lines],
                 "categories": _categories(estimate),
                 "usage": env_usage.describe(),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from eventctl.core.costs.estimate import Estimate, Line
+from eventctl.core.costs.lines import Estimate, Line
 from eventctl.core.costs.prices import PriceTable
 from eventctl.core.costs.usage import Usage
 from platform_model import Platform
@@ -108,7 +108,7 @@ def _schedules(estimate: Estimate, usage: Usage, production: bool) -> list[Savin
 def _fargate_spot(estimate: Estimate, prices: PriceTable, production: bool) -> Saving:
     fargate = _sum(_component(estimate, "Fargate"))
     discount = prices.usd("fargate.spot_discount")
-    tasks = estimate.facts["tasks_per_service"]
+    tasks = estimate.facts.tasks_per_service
     share = (tasks - 1) / tasks if production else 1.0
     return Saving(
         key="fargate_spot",
@@ -128,11 +128,11 @@ def _fargate_spot(estimate: Estimate, prices: PriceTable, production: bool) -> S
 
 
 def _graviton(estimate: Estimate, prices: PriceTable) -> Saving:
-    f, h = estimate.facts, estimate.facts["hours_per_month"]
+    facts, hours = estimate.facts, estimate.facts.hours_per_month
     x86 = _sum(_component(estimate, "Fargate"))
-    arm = h * (
-        f["vcpu_total"] * prices.usd("fargate.arm_vcpu_hour")
-        + f["memory_gb_total"] * prices.usd("fargate.arm_gb_hour")
+    arm = hours * (
+        facts.vcpu_total * prices.usd("fargate.arm_vcpu_hour")
+        + facts.memory_gb_total * prices.usd("fargate.arm_gb_hour")
     )
     return Saving(
         key="fargate_arm64",
@@ -156,17 +156,17 @@ def _rds_reserved(estimate: Estimate, prices: PriceTable) -> Saving:
 
 
 def _rds_consolidate(estimate: Estimate, production: bool) -> Saving | None:
-    n = estimate.facts["rds_instances"]
-    if n < 2:
+    instances = estimate.facts.rds_instances
+    if instances < 2:
         return None
     rds = _sum(_component(estimate, "RDS PostgreSQL")) + _sum(_component(estimate, "RDS storage"))
     return Saving(
         key="rds_consolidate",
-        title=f"Put the {n} PostgreSQL databases on one RDS instance",
-        monthly_saving=rds * (n - 1) / n,
+        title=f"Put the {instances} PostgreSQL databases on one RDS instance",
+        monthly_saving=rds * (instances - 1) / instances,
         detail=(
-            f"{n - 1} of {n} instances and their storage (${rds:.2f} in all): the services "
-            "keep separate databases and logins on one server"
+            f"{instances - 1} of {instances} instances and their storage (${rds:.2f} in all): "
+            "the services keep separate databases and logins on one server"
         ),
         caveat=(
             "one failure domain and shared capacity; production may need the next size up"
@@ -179,7 +179,7 @@ def _rds_consolidate(estimate: Estimate, production: bool) -> Saving | None:
 def _endpoints(
     estimate: Estimate, prices: PriceTable, usage: Usage, production: bool
 ) -> list[Saving]:
-    f = estimate.facts
+    facts = estimate.facts
     hours = _sum(_component(estimate, "Interface endpoint hours"))
     data = _sum(_component(estimate, "Interface endpoint data"))
     through_nat = usage["endpoint_processed_gb"] * prices.usd("nat.gb")
@@ -188,7 +188,7 @@ def _endpoints(
     breakeven = hours / per_gb if per_gb > 0 else float("inf")
     remove = Saving(
         key="interface_endpoints_vs_nat",
-        title=f"Drop the {f['interface_endpoints']} interface endpoints; send that traffic "
+        title=f"Drop the {facts.interface_endpoints} interface endpoints; send that traffic "
         "through the NAT",
         monthly_saving=net,
         detail=(
@@ -205,7 +205,7 @@ def _endpoints(
         figures={"endpoints_usd": hours + data, "nat_equivalent_usd": through_nat},
     )
     result = [remove]
-    azs = f["availability_zones"]
+    azs = facts.availability_zones
     if azs > 1 and not production:
         result.append(
             Saving(
@@ -220,7 +220,7 @@ def _endpoints(
 
 
 def _rds_graviton(estimate: Estimate, prices: PriceTable) -> Saving | None:
-    current = estimate.facts["rds_instance_class"]
+    current = estimate.facts.rds_instance_class
     if not current.startswith("db.t3."):
         return None
     target = current.replace("db.t3.", "db.t4g.")

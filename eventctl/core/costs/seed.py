@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eventctl.core.costs.estimate import Estimate, Line, money
+from eventctl.core.costs.lines import Estimate, Line, money
 from eventctl.core.costs.savings import Saving
 
 
@@ -215,21 +215,21 @@ def _where_total_stops() -> str:
 
 
 def _reason(label: str, dev: Estimate, computed: float) -> str:
-    f = dev.facts
-    h = f["hours_per_month"]
+    facts = dev.facts
+    hours = facts.hours_per_month
     price = {line.price_key: line.unit_price for line in dev.lines}
     status = {line.price_key: line.price_status for line in dev.lines}
     if label == "NAT Gateway":
         return (
-            f"{f['nat_gateways']} x {h} h x ${price['nat.hour']}/h in eu-west-1 = "
-            f"${f['nat_gateways'] * h * price['nat.hour']:.2f}; the seed's $32 is {h} h at "
-            "$0.045, the us-east-1 rate. Data processing is added from usage."
+            f"{facts.nat_gateways} x {hours} h x ${price['nat.hour']}/h in eu-west-1 = "
+            f"${facts.nat_gateways * hours * price['nat.hour']:.2f}; the seed's $32 is "
+            f"{hours} h at $0.045, the us-east-1 rate. Data processing is added from usage."
         )
     if label.startswith("RDS"):
-        key = f"rds.postgres.{f['rds_instance_class']}"
-        per = f["rds_instance_class"]
-        implied = 120 / (SEED_RDS_INSTANCES * h)
-        extra = f["rds_instances"] - SEED_RDS_INSTANCES
+        key = f"rds.postgres.{facts.rds_instance_class}"
+        per = facts.rds_instance_class
+        implied = 120 / (SEED_RDS_INSTANCES * hours)
+        extra = facts.rds_instances - SEED_RDS_INSTANCES
         more = (
             f" The model has {extra} more database(s) than the seed draws (the notification "
             "service's)."
@@ -237,41 +237,43 @@ def _reason(label: str, dev: Estimate, computed: float) -> str:
             else ""
         )
         return (
-            f"{f['rds_instances']} instances x {h} h x ${price[key]}/h ({per}) = "
-            f"${f['rds_instances'] * h * price[key]:.2f}, plus {f['rds_instances']} x "
-            f"{f['rds_storage_gb']} GB storage the seed leaves out. The seed's $120 implies "
+            f"{facts.rds_instances} instances x {hours} h x ${price[key]}/h ({per}) = "
+            f"${facts.rds_instances * hours * price[key]:.2f}, plus {facts.rds_instances} x "
+            f"{facts.rds_storage_gb} GB storage the seed leaves out. The seed's $120 implies "
             f"${implied:.3f}/h per instance, below any {per} price.{more}"
         )
     if label.startswith("DocumentDB"):
-        key = f"docdb.{f['docdb_instance_class']}"
+        key = f"docdb.{facts.docdb_instance_class}"
         return (
-            f"{f['docdb_instances']} x {h} h at ${price[key]}/h ({status[key]} price) plus "
+            f"{facts.docdb_instances} x {hours} h at ${price[key]}/h ({status[key]} price) plus "
             "storage and I/O from usage; close to the seed."
         )
     if label.startswith("ElastiCache"):
         return (
-            f"{f['redis_nodes']} node x {h} h x ${price['elasticache.' + f['redis_node_type']]}/h"
+            f"{facts.redis_nodes} node x {hours} h x "
+            f"${price['elasticache.' + facts.redis_node_type]}/h"
             "; the seed's $12 is the us-east-1 rate ($0.017/h)."
         )
     if label == "ALB":
         return (
-            f"{h} h x ${price['alb.hour']}/h in eu-west-1 = ${h * price['alb.hour']:.2f} "
+            f"{hours} h x ${price['alb.hour']}/h in eu-west-1 = ${hours * price['alb.hour']:.2f} "
             "(the seed's $16 is the us-east-1 $0.0225/h) plus LCUs from usage."
         )
     if label.startswith("ECS Fargate"):
         return (
-            f"{f['vcpu_total']:g} vCPU and {f['memory_gb_total']:g} GB running all month "
-            f"({f['services']} services x {f['tasks_per_service']} task) = ${computed:.2f}: "
-            f"{f['vcpu_total']:g} x {h} x ${price['fargate.vcpu_hour']} + "
-            f"{f['memory_gb_total']:g} x {h} x ${price['fargate.gb_hour']}. The seed's $8 "
+            f"{facts.vcpu_total:g} vCPU and {facts.memory_gb_total:g} GB running all month "
+            f"({facts.services} services x {facts.tasks_per_service} task) = ${computed:.2f}: "
+            f"{facts.vcpu_total:g} x {hours} x ${price['fargate.vcpu_hour']} + "
+            f"{facts.memory_gb_total:g} x {hours} x ${price['fargate.gb_hour']}. The seed's $8 "
             f"is {8 / computed:.0%} of that, about {8 / computed * 30.4:.0f} days of running."
         )
     if label == "VPC Endpoints":
-        n, azs = f["interface_endpoints"], f["availability_zones"]
+        endpoints, azs = facts.interface_endpoints, facts.availability_zones
         return (
-            f"{n} interface endpoints are billed per AZ: {n} x {azs} AZs x {h} h x "
-            f"${price['vpce.hour']} = ${n * azs * h * price['vpce.hour']:.2f}. The seed's $7 "
-            f"would not pay for one endpoint in one AZ (${h * price['vpce.hour']:.2f})."
+            f"{endpoints} interface endpoints are billed per AZ: {endpoints} x {azs} AZs x "
+            f"{hours} h x ${price['vpce.hour']} = "
+            f"${endpoints * azs * hours * price['vpce.hour']:.2f}. The seed's $7 would not pay "
+            f"for one endpoint in one AZ (${hours * price['vpce.hour']:.2f})."
         )
     if label == "CloudWatch Logs":
         return (

@@ -1,18 +1,18 @@
 """`env up | down | ps` of a local environment: the platform on this machine.
 
-`up` checks everything it can before starting anything (service packages, tools, ports, the
-web app, databases), writes this run's secrets and spec, then starts the supervisor in the
-background and follows its state file until every component is ready -- or until one fails,
-in which case the supervisor has already stopped the rest and `up` raises with the cause.
-`down` stops a run by the PIDs in its state file, and only processes that are provably the
-ones it started (same command line, same start time). `status` reports each component.
+`up` checks everything it can before starting anything (`preflight.py`: service packages,
+tools, ports, the web app; then the databases), writes this run's secrets and spec, then
+starts the supervisor in the background and follows its state file until every component is
+ready -- or until one fails, in which case the supervisor has already stopped the rest and
+`up` raises with the cause. `down` stops a run by the PIDs in its state file, and only
+processes that are provably the ones it started (same command line, same start time).
+`status` reports each component.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import importlib.util
 import json
 import os
 import secrets
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from eventctl.adapters import postgres
-from eventctl.core.local import procs
+from eventctl.core.local import preflight, procs
 from eventctl.core.local.files import RuntimePaths, tail_lines, write_json, write_private
 from eventctl.core.local.spec import (
     EMULATOR,
@@ -41,18 +41,9 @@ from eventctl.core.local.spec import (
 )
 from eventctl.core.local.state import ComponentState, RuntimeState, clear_state, read_state
 from eventctl.errors import EventctlError
-from platform_model import EnvironmentProfile, Platform
+from platform_model import LocalProfile, Platform
 
 SUPERVISOR_MODULE = "eventctl.core.local.supervisor"
-# Imported by the processes a run starts (module -> what provides it).
-REQUIRED_MODULES = {
-    "moto.server": "moto[server]",
-    "uvicorn": "uvicorn",
-    "starlette": "starlette",
-    "cryptography": "cryptography",
-}
-INSTALL_HINT = "install the project with its development extra: pip install -e '.[dev]'"
-
 # Launched supervisors stay referenced, so this process never warns that one is still running.
 _launched: list[subprocess.Popen[bytes]] = []
 
@@ -192,10 +183,11 @@ class DownResult:
 # -- where -------------------------------------------------------------------------------------
 
 
-def local_profile(platform: Platform, env: str) -> EnvironmentProfile:
+def local_profile(platform: Platform, env: str) -> LocalProfile:
+    """The profile of `env`, which must run on this machine."""
     profile = platform.environment(env)
-    if profile.local is None:
-        local = [n for n, p in platform.environments.items() if p.local is not None]
+    if not isinstance(profile, LocalProfile):
+        local = [n for n, p in platform.environments.items() if p.kind == "local"]
         raise EventctlError(
             f"{env} is an AWS environment, not one that runs on this machine",
             hint=f"the local environment is {', '.join(local)}; for {env} use "
@@ -206,14 +198,12 @@ def local_profile(platform: Platform, env: str) -> EnvironmentProfile:
 
 def runtime_paths(platform: Platform, options: LocalOptions) -> RuntimePaths:
     profile = local_profile(platform, options.env)
-    assert profile.local is not None
     return RuntimePaths(Path(options.data_dir or profile.local.data_dir).resolve())
 
 
 def component_ports(platform: Platform, options: LocalOptions) -> dict[str, int]:
     """The port of each component of the run (model ports, then `options.ports`)."""
     profile = local_profile(platform, options.env)
-    assert profile.local is not None
     chosen = _chosen_services(platform, options)
     ports = {**profile.local.ports(platform.services), **options.ports}
     return {name: port for name, port in ports.items() if name in (EMULATOR, GATEWAY, *chosen)}
@@ -241,9 +231,9 @@ def up(
     and is raised again.
     """
     services = _chosen_services(platform, options)
-    _check_packages(services)
-    _check_modules()
-    frontend = _check_frontend(options.frontend_dir)
+    preflight.check_packages(services)
+    preflight.check_modules()
+    frontend = preflight.check_frontend(options.frontend_dir)
     paths = runtime_paths(platform, options)
     paths.prepare()
     with _locked(paths):
@@ -254,7 +244,7 @@ def up(
                 return _already_running(current, paths)
             notes = _clean_stale(current, paths)
         ports = component_ports(platform, options)
-        _check_ports(ports)
+        preflight.check_ports(ports)
         created = _prepare_databases(platform, options.stores, services)
         _write_secrets(paths, platform, options.stores, services)
         spec = build_spec(
@@ -288,47 +278,6 @@ def up(
         notes=tuple(notes),
         created_databases=tuple(created),
     )
-
-
-def _check_packages(services: tuple[str, ...]) -> None:
-    missing = [name for name in services if not _importable(f"services.{name}.__main__")]
-    if missing:
-        present = [name for name in services if name not in missing]
-        only = " ".join(f"--service {name}" for name in present)
-        raise EventctlError(
-            "no service package for "
-            + ", ".join(f"{name} (services/{name}/)" for name in missing)
-            + ": this checkout cannot run "
-            + ("it" if len(missing) == 1 else "them"),
-            hint=f"run the others: eventctl env up {only}" if present else None,
-        )
-
-
-def _check_modules() -> None:
-    missing = sorted({dist for module, dist in REQUIRED_MODULES.items() if not _importable(module)})
-    if missing:
-        raise EventctlError(
-            f"the local environment needs {', '.join(missing)}, which "
-            + ("is" if len(missing) == 1 else "are")
-            + " not installed",
-            hint=INSTALL_HINT,
-        )
-
-
-def _importable(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ImportError:
-        return False
-
-
-def _check_frontend(frontend_dir: Path | None) -> Path:
-    if frontend_dir is None or not (frontend_dir / "index.html").is_file():
-        raise EventctlError(
-            f"no web app at {frontend_dir}: index.html is missing",
-            hint="run from a checkout of the project (frontend_dist/ holds the web app)",
-        )
-    return frontend_dir.resolve()
 
 
 @contextlib.contextmanager
@@ -377,29 +326,6 @@ def _clean_stale(state: RuntimeState, paths: RuntimePaths) -> list[str]:
             notes.append(f"stopped its leftover {component.name} (pid {record.pid})")
     clear_state(paths)
     return notes
-
-
-def _check_ports(ports: Mapping[str, int]) -> None:
-    busy = [(name, port) for name, port in ports.items() if not procs.port_is_free(port)]
-    if not busy:
-        return
-    parts = []
-    for name, port in busy:
-        owner = procs.port_owner(port)
-        who = f"pid {owner.pid} ({owner.command})" if owner else "another process"
-        parts.append(f"port {port} ({_label(name)}) is in use by {who}")
-    raise EventctlError(
-        "; ".join(parts),
-        hint="stop that process, or give the local environment other ports in eventctl.toml: "
-        "[environments.local.local] gateway_port, aws_emulator_port, "
-        "service_ports = { auth = 18081 }",
-    )
-
-
-def _label(component: str) -> str:
-    if component == EMULATOR:
-        return "AWS emulator"
-    return "gateway" if component == GATEWAY else f"{component} service"
 
 
 def _prepare_databases(
@@ -517,7 +443,7 @@ def _start_error(state: RuntimeState, paths: RuntimePaths) -> EventctlError:
     if failure is None:
         return EventctlError("the local environment failed to start")
     lines = "\n".join(f"  | {line}" for line in failure.log_tail[-15:])
-    label = _label(failure.component)
+    label = preflight.component_label(failure.component)
     message = f"the {label} did not start: {failure.reason}; everything started was stopped"
     if lines:
         message += f"\nlast log lines of {failure.component}:\n{lines}"
