@@ -12,7 +12,8 @@ index.html is revalidated). For each load it reads the browser's own timings:
                 the app's click handlers attached (Angular renders and listens in one pass)
 
 It prints the medians, the reference of the same run (one bare request through the same
-gateway, `/favicon.ico`), the ratios to the 1 s budget, and the initial JavaScript size.
+gateway: `/favicon.ico` under a new URL each time), the ratios to the 1 s budget, and the
+initial JavaScript size.
 
     python bench/web_app.py [--runs 7] [--events 40]
 """
@@ -105,8 +106,8 @@ def measure(browser: Any, gateway: str, runs: int) -> dict[str, list[dict[str, f
         page.goto("/")
         warm.append(timings(page))
     reference = []
-    for _ in range(runs):
-        page.goto("/favicon.ico")
+    for n in range(runs):
+        page.goto(f"/favicon.ico?fresh={n}")  # a new URL: from the gateway, not the cache
         reference.append(
             page.evaluate("() => performance.getEntriesByType('navigation')[0].responseEnd")
         )
@@ -137,6 +138,7 @@ def main() -> None:
     from eventctl.core import local
     from platform_model import build_platform
     from tests.local.conftest import ALL_SERVICES, make_lab
+    from tests.web.conftest import this_checkout_python
 
     chromium = shutil.which("chromium")
     if chromium is None:
@@ -147,7 +149,8 @@ def main() -> None:
     print(f"initial JavaScript: {raw / 1024:.1f} KB, {packed / 1024:.1f} KB gzip (budget 150)")
     with tempfile.TemporaryDirectory() as tmp:
         lab = make_lab(Path(tmp) / ".eventctl" / "local", services=ALL_SERVICES)
-        lab.options = replace(lab.options, start_timeout=90)
+        python = str(this_checkout_python(Path(tmp)))  # this checkout's services and gateway
+        lab.options = replace(lab.options, start_timeout=90, python=python)
         try:
             local.up(platform, lab.options)
             seed(lab.gateway_url, args.events)

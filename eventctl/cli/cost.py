@@ -109,17 +109,17 @@ def report(
     elif fmt is Format.csv:
         typer.echo(_csv(data), nl=False)
     elif fmt is Format.markdown:
-        from eventctl.cli._cost_render import to_markdown
+        from eventctl.cli._render_cost import to_markdown
 
         typer.echo(to_markdown(data), nl=False)
     else:
-        from eventctl.cli._cost_render import render_table
+        from eventctl.cli._render_cost import render_table
 
         render_table(cli.out, data)
 
 
 def _csv(data: dict[str, Any]) -> str:
-    from eventctl.cli._cost_render import to_csv
+    from eventctl.cli._render_cost import to_csv
 
     return to_csv(data)
 
@@ -181,7 +181,7 @@ def prices_show(
     if json_output:
         cli.print_json(data)
         return
-    from eventctl.cli._cost_render import render_prices
+    from eventctl.cli._render_cost import render_prices
 
     render_prices(cli.out, data)
 

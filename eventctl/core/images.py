@@ -231,7 +231,8 @@ def ensure_base(
 def runtime_image(
     tools: ImageTools, settings: BuildSettings, base: str, progress: Progress = _quiet
 ) -> str:
-    """The runtime image for `base` and the lock, built when it is not there yet."""
+    """The runtime image for `base` and the lock, built when it is not there yet (always OCI:
+    only the service stage's format decides whether HEALTHCHECK is kept)."""
     builder = tools.builder
     containerfile = settings.repo_root / CONTAINERFILE
     lock = settings.repo_root / LOCK
@@ -240,7 +241,6 @@ def runtime_image(
         builder.inspect(base).image_id.encode(),
         lock.read_bytes(),
         containerfile.read_bytes(),
-        settings.image_format.encode(),
     ):
         key.update(hashlib.sha256(part).digest())
     ref = f"{RUNTIME_REPOSITORY}:{key.hexdigest()[:16]}"
@@ -265,7 +265,7 @@ def runtime_image(
             build_args={"BASE_IMAGE": base, "SOURCE_DATE_EPOCH": str(epoch)},
             labels={},
             timestamp=epoch,
-            image_format=settings.image_format,
+            image_format="oci",  # reproducible; a docker-format service image is made on it
             on_line=tools.tool_output,
         )
     return ref

@@ -214,7 +214,7 @@ def test_csv_output_is_one_row_per_line(run_cli) -> None:  # type: ignore[no-unt
 
 
 def test_single_environment_table_shows_quantity_unit_price_and_monthly(run_cli) -> None:  # type: ignore[no-untyped-def]
-    from eventctl.cli._cost_render import money, quantity, unit_price
+    from eventctl.cli._render_cost import money, quantity, unit_price
 
     result = run_cli("cost", "report", "--env", "dev", env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.stderr

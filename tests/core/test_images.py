@@ -93,6 +93,30 @@ def test_an_image_holds_the_services_and_the_model_only(image_lab: ImageLab, bui
     assert image.size <= 250_000_000
 
 
+def test_docker_format_keeps_the_healthcheck_that_oci_drops(
+    image_lab: ImageLab, built: Any
+) -> None:
+    def config(name: str) -> dict[str, Any]:
+        """podman's view of an image: its config, with the health check it found."""
+        (data,) = json.loads(image_lab.run("podman", "image", "inspect", name).stdout)
+        return {**data["Config"], "Healthcheck": data.get("Healthcheck")}
+
+    assert config(built[0].image)["Healthcheck"] is None
+    said: list[str] = []
+    # The same commit, so the same local name: the OCI image comes back with the next build.
+    (image,) = build_images(
+        PLATFORM,
+        [EVENT],
+        tools=image_lab.tools(),
+        settings=image_lab.settings(image_format="docker"),
+        progress=said.append,
+    )
+    docker = config(image.image)
+    assert docker["Healthcheck"]["Test"] == ["CMD", "python3", "-m", "services.kit.healthcheck"]
+    assert f"READY_PATH={EVENT.ready_path}" in docker["Env"]
+    assert any("digest differs on every build" in line for line in said)
+
+
 def test_a_dirty_tree_is_tagged_dirty_with_a_warning(image_lab: ImageLab, tmp_path: Path) -> None:
     from tests.helpers.images import clean_clone
 
@@ -103,8 +127,8 @@ def test_a_dirty_tree_is_tagged_dirty_with_a_warning(image_lab: ImageLab, tmp_pa
     (image,) = build_images(
         PLATFORM,
         [EVENT],
-        tools=image_lab.tools(),
-        settings=image_lab.settings(),
+        tools=image_lab.tools(repo),
+        settings=image_lab.settings(repo),
         progress=said.append,
     )
     assert image.tag.endswith("-dirty") and image.dirty

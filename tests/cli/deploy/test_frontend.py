@@ -67,3 +67,22 @@ def test_the_local_environment_is_refused(run_cli: Any, moto_server: Any) -> Non
         "error: deploy frontend ships the web app to S3 and CloudFront; the local environment"
     )
     assert "hint: use --env dev or --env prod" in result.stderr
+
+
+def test_the_checkouts_own_build_is_planned_with_index_last(run_cli: Any, moto_server: Any) -> None:
+    """Without --source: frontend_dist/event-planner/browser/ of this checkout."""
+    from eventctl.paths import frontend_dir
+
+    built = sorted(p for p in (frontend_dir() / PREFIX).rglob("*") if p.is_file())
+    create_frontend(moto_server, build_platform())
+
+    result = run_cli("deploy", "frontend", "--env", "dev", "--dry-run", "--json",
+                     env=moto_server.environ)  # fmt: skip
+
+    assert result.exit_code == 0, result
+    uploads = json.loads(result.stdout)["uploads"]
+    assert len(uploads) == len(built) > 1
+    assert uploads[-1]["key"] == f"{PREFIX}/index.html"
+    assert uploads[-1]["cache_control"] == "no-cache"
+    hashed = [u for u in uploads if u["key"].rsplit("/", 1)[-1].startswith("main-")]
+    assert hashed and hashed[0]["cache_control"] == "public, max-age=31536000, immutable"
