@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,13 +21,16 @@ if TYPE_CHECKING:
 FixOption = Annotated[
     bool, typer.Option("--fix", help="Fix the settings that differ from the expected ones.")
 ]
-_DURATION = re.compile(r"(\d+(\.\d+)?(ms|s|m|h))+")
 
 
 def _duration(value: str) -> str:
-    if not _DURATION.fullmatch(value):
-        raise typer.BadParameter(f"{value!r} is not a duration like 90s, 10m or 1h30m")
-    return value
+    """The lock timeout in the form terraform's `-lock-timeout` reads (h, m, s)."""
+    from eventctl.core.durations import format_duration, parse_duration
+
+    try:
+        return format_duration(parse_duration(value, zero_ok=True))
+    except EventctlError:
+        raise typer.BadParameter(f"{value!r} is not a duration like 90s, 10m or 1h30m") from None
 
 
 LockTimeoutOption = Annotated[
@@ -57,14 +59,13 @@ CheckOption = Annotated[
 
 def target(cli: App, env: str, endpoint_url: str | None) -> Target:
     """The lifecycle target of `env`: AWS (or `--endpoint-url`), settings, this shell."""
-    from eventctl.adapters.aws.clients import AwsTarget
+    from eventctl.cli._aws import aws_target
     from eventctl.core.env_lifecycle import Target
 
-    endpoint = endpoint_url or cli.environ.get("AWS_ENDPOINT_URL") or None
     return Target(
         platform=cli.platform,
         env=env,
-        aws=AwsTarget(region=cli.platform.region, endpoint_url=endpoint),
+        aws=aws_target(cli, env, endpoint_url),
         environ=cli.environ,
         locking=cli.loaded.settings.state_locking,
         root_factory=_root.root_factory,
