@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.local.conftest import ALL_SERVICES, LocalLab, kill_all, make_lab
+from tests.helpers.local_lab import ALL_SERVICES, LocalLab, kill_all, make_lab
 
 PARAM = re.compile(r"\{[^}]+\}")
 CHECKOUT = Path(__file__).resolve().parents[2]
