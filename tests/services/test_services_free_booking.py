@@ -45,7 +45,9 @@ def test_a_free_booking_never_reaches_the_payment_service(start_platform: Any, a
     assert (cancelled.json()["status"], cancelled.json()["refund"]) == ("cancelled", None)
     assert seats_left(platform, event) == 5
     assert _charge_of(platform, booking["id"]) == 404  # no refund, no void either
-    wait_for(lambda: has_kinds(platform, attendee, booking_confirmed=1, booking_cancelled=1))
+    wait_for(
+        lambda: has_kinds(platform, attendee, welcome=1, booking_confirmed=1, booking_cancelled=1)
+    )
     assert kinds(platform, attendee) == {
         "welcome": 1,
         "booking_confirmed": 1,
