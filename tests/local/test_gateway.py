@@ -99,7 +99,7 @@ def test_paths_no_rule_matches_get_a_json_404(client: httpx.Client) -> None:
     for path in ("/api/echoes", "/api/unknown/1", "/api"):
         response = client.post(path)
         assert response.status_code == 404, path
-        assert response.json() == {"detail": f"no service serves {path}"}
+        assert response.json() == {"detail": f"no service serves {path}", "code": "not_found"}
 
 
 def test_request_id_is_passed_through_or_set(client: httpx.Client) -> None:
@@ -155,14 +155,20 @@ def test_every_set_cookie_header_gets_through(client: httpx.Client) -> None:
 def test_a_dead_backend_is_a_json_502(client: httpx.Client) -> None:
     response = client.get("/api/dead/x", headers={"X-Request-ID": "dead-1"})
     assert response.status_code == 502
-    assert response.json() == {"detail": "the dead service is not answering"}
+    assert response.json() == {
+        "detail": "the dead service is not answering",
+        "code": "service_unavailable",
+    }
     assert response.headers["x-request-id"] == "dead-1"
 
 
 def test_a_slow_backend_is_a_json_504(client: httpx.Client) -> None:
     response = client.get("/api/echo/slow", params={"seconds": "3"})
     assert response.status_code == 504
-    assert response.json() == {"detail": "the echo service did not answer in time"}
+    assert response.json() == {
+        "detail": "the echo service did not answer in time",
+        "code": "service_timeout",
+    }
 
 
 def test_api_responses_are_the_backends_not_the_web_apps(client: httpx.Client) -> None:
@@ -222,6 +228,7 @@ def test_the_web_app_is_read_only(client: httpx.Client) -> None:
     response = client.post("/index.html", content=b"x")
     assert response.status_code == 405
     assert response.headers["allow"] == "GET, HEAD"
+    assert response.json() == {"detail": "the web app is read-only", "code": "method_not_allowed"}
 
 
 def test_every_static_response_has_the_security_headers(client: httpx.Client) -> None:

@@ -11,7 +11,7 @@ ALB's listener rules do.
 
 Proxying streams both bodies, passes `X-Request-ID` through (or sets one), appends the caller
 to `X-Forwarded-For`, and answers 502 (backend refused or dropped the connection) or 504
-(backend too slow) in JSON, as `{"detail": ...}` like the services.
+(backend too slow) in JSON, as `{"detail": ..., "code": ...}` like the services.
 """
 
 from __future__ import annotations
@@ -160,8 +160,18 @@ async def _lifespan(
             return
 
 
+#: The machine code of each error the gateway answers itself (the services' error shape).
+_CODES = {
+    404: "not_found",
+    405: "method_not_allowed",
+    502: "service_unavailable",
+    504: "service_timeout",
+}
+
+
 def _error(status: int, detail: str, headers: Mapping[str, str] | None = None) -> Response:
-    return JSONResponse({"detail": detail}, status_code=status, headers=dict(headers or {}))
+    body = {"detail": detail, "code": _CODES[status]}
+    return JSONResponse(body, status_code=status, headers=dict(headers or {}))
 
 
 # -- the ALB part: path routing ----------------------------------------------------------
