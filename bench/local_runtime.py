@@ -55,8 +55,10 @@ def checkout_python(directory: Path) -> str:
     The supervisor and the services import `eventctl` and `services` from wherever the
     interpreter finds them, which is the editable install; that may be another checkout. A
     venv over the same interpreter (with its packages) and a .pth naming this checkout makes
-    the figures this checkout's own.
+    the figures this checkout's own. The packages are those of the running interpreter,
+    which may itself be a venv (whose packages `--system-site-packages` would not see).
     """
+    import site
     import subprocess
     import sysconfig
 
@@ -67,7 +69,10 @@ def checkout_python(directory: Path) -> str:
     purelib = sysconfig.get_path(
         "purelib", vars={"base": str(directory), "platbase": str(directory)}
     )
-    Path(purelib, "checkout.pth").write_text(f"{REPO}\n", encoding="utf-8")
+    # Plain path lines: the .pth files of those directories (the editable install's finder
+    # among them) are not run, so this checkout is the one imported.
+    paths = [str(REPO), *(p for p in site.getsitepackages() if Path(p).is_dir())]
+    Path(purelib, "checkout.pth").write_text("".join(f"{p}\n" for p in paths), encoding="utf-8")
     return str(directory / "bin" / "python")
 
 

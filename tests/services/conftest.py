@@ -31,6 +31,7 @@ from services.notification.app import create_app as create_notification_app
 from services.notification.settings import NotificationSettings
 from services.payment.app import create_app as create_payment_app
 from services.payment.settings import PaymentSettings
+from tests.helpers.broker import Broker
 from tests.helpers.messaging import provision_messaging
 from tests.helpers.services import (
     ENV,
@@ -149,6 +150,16 @@ def aws(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> MotoServer:
     return moto_server
 
 
+@pytest.fixture
+def broker(aws: MotoServer) -> Iterator[Broker]:  # `aws` sets the credentials variables
+    """A broker of its own that the test can take down and bring back (tests/helpers/broker.py)."""
+    server = Broker()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 SettingsFactory = Callable[..., Any]
 
 
@@ -220,7 +231,7 @@ def start_platform(make_settings: SettingsFactory) -> Iterator[PlatformFactory]:
     `start_platform(booking={...})` passes setting overrides to a service; the result is a
     `Cluster` whose clients are `cluster["auth"]`, `cluster["booking"]`, ...
     """
-    from tests.services.cluster import cluster
+    from tests.helpers.cluster import cluster
 
     with cluster() as running:
 

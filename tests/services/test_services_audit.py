@@ -12,6 +12,7 @@ from services.auth.app import create_app
 from services.auth.settings import AuthSettings
 from services.kit.app import Overrides
 from services.kit.audit import audit_log
+from tests.helpers.service_flows import create_event
 from tests.helpers.services import register, signed_in
 
 
@@ -47,7 +48,6 @@ def test_state_changes_are_audited_in_the_table(auth: TestClient) -> None:
 
 
 def test_refused_event_changes_are_audited_too(auth: TestClient, events: TestClient) -> None:
-    from tests.services.test_services_event import create_event
 
     owner = signed_in(auth, "organizer")
     intruder = signed_in(auth, "organizer")

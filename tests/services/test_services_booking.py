@@ -3,56 +3,24 @@ backend: the booking saga, its idempotency, cancellation, and its failures."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
 import pytest
 
+from tests.helpers.cluster import Cluster, Crash
+from tests.helpers.ledger import read_ledger
+from tests.helpers.service_flows import BOOKING_SERVICES as SERVICES
+from tests.helpers.service_flows import (
+    DECLINED_CARD,
+    GOOD_CARD,
+    book,
+    create_event,
+    reconciled,
+    seats_left,
+    wait_for,
+)
 from tests.helpers.services import User, signed_in
-from tests.services.cluster import Cluster, Crash
-from tests.services.ledger import assert_reconciled, read_ledger
-from tests.services.test_services_event import create_event
-
-GOOD_CARD = "4242424242424242"
-DECLINED_CARD = "4000000000000002"
-
-
-def book(
-    cluster: Cluster,
-    user: User,
-    event: dict[str, Any],
-    *,
-    seats: int = 1,
-    card: str = GOOD_CARD,
-    key: str | None = None,
-) -> Any:
-    headers = dict(user.headers)
-    if key is not None:
-        headers["Idempotency-Key"] = key
-    body = {"event_id": event["id"], "seats": seats, "card_number": card}
-    return cluster["booking"].post("/api/bookings/", json=body, headers=headers)
-
-
-def seats_left(cluster: Cluster, event: dict[str, Any]) -> int:
-    available: int = cluster["event"].get(f"/api/events/{event['id']}").json()["seats_available"]
-    return available
-
-
-def reconciled(cluster: Cluster, event: dict[str, Any]) -> Any:
-    ledger = cluster.call(read_ledger, cluster, event["id"])
-    assert_reconciled(ledger)
-    return ledger
-
-
-def wait_for(condition: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
-SERVICES = ("auth", "event", "payment", "booking")
 
 
 @pytest.fixture

@@ -17,10 +17,9 @@ from services.event.schema import EventOut, ReservationOut
 from services.kit.errors import Conflict, NotFound
 from services.kit.internal import Endpoint
 from services.payment.schema import ChargeIn, ChargeOut
-from tests.services.cluster import Cluster
+from tests.helpers.cluster import Cluster
+from tests.helpers.service_flows import GOOD_CARD, create_event
 from tests.services.conftest import signed_in
-from tests.services.test_services_booking import GOOD_CARD
-from tests.services.test_services_event import create_event
 
 SERVICE = Path(__file__).resolve().parents[2] / "services" / "booking" / "service.py"
 

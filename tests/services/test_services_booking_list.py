@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from services.booking.tables import bookings
-from tests.services.cluster import Cluster
+from tests.helpers.cluster import Cluster
+from tests.helpers.service_flows import BOOKING_SERVICES as SERVICES
+from tests.helpers.service_flows import DECLINED_CARD, book, create_event, future
 from tests.services.conftest import User, signed_in
-from tests.services.test_services_booking import DECLINED_CARD, SERVICES, book
-from tests.services.test_services_event import create_event, future
 
 
 @pytest.fixture

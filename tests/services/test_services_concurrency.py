@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 from starlette.testclient import TestClient
 
+from tests.helpers.service_flows import INTERNAL, create_event
 from tests.helpers.services import SERVICE_TOKEN, signed_in
-from tests.services.test_services_event import INTERNAL, create_event
 
 
 def test_200_concurrent_reservations_on_50_seats(auth: TestClient, events: TestClient) -> None:
@@ -69,8 +69,8 @@ def test_a_retried_reservation_racing_itself_takes_seats_once(
 
 def test_200_concurrent_bookings_on_50_seats(start_platform: Any) -> None:
     """Full bookings (token, reservation, payment, outbox) racing for one event."""
-    from tests.services.cluster import Cluster
-    from tests.services.ledger import assert_reconciled, read_ledger
+    from tests.helpers.cluster import Cluster
+    from tests.helpers.ledger import assert_reconciled, read_ledger
 
     platform: Cluster = start_platform(("auth", "event", "payment", "booking"))
     organizer = signed_in(platform["auth"], "organizer")

@@ -12,8 +12,8 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from services.kit.routing import PublicAddress
+from tests.helpers.service_flows import INTERNAL, charge_body, event_body, future
 from tests.services.conftest import signed_in
-from tests.services.test_services_event import event_body, future
 
 
 def test_event_rules_answer_with_a_sentence_and_the_field(
@@ -50,7 +50,6 @@ def test_event_rules_answer_with_a_sentence_and_the_field(
 
 
 def test_a_card_number_error_reads_as_a_sentence(auth: TestClient, payments: TestClient) -> None:
-    from tests.services.test_services_payment import INTERNAL, charge_body
 
     user = signed_in(auth)
     response = payments.post(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import uuid
 from pathlib import Path
 from typing import Any
@@ -14,35 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from starlette.testclient import TestClient
 
 from services.event import tables
-from tests.helpers.services import SERVICE_TOKEN, Backend, User, receive_all, signed_in
-
-INTERNAL = {"X-Service-Token": SERVICE_TOKEN}
-
-
-def future(days: float = 10, hours: float = 0) -> str:
-    when = dt.datetime.now(dt.UTC) + dt.timedelta(days=days, hours=hours)
-    return when.isoformat()
-
-
-def event_body(**fields: Any) -> dict[str, Any]:
-    return {
-        "title": "PyCon Accra",
-        "description": "Talks and sprints",
-        "venue": "Accra International Conference Centre",
-        "starts_at": future(10),
-        "ends_at": future(10, hours=8),
-        "capacity": 50,
-        "price_cents": 2500,
-        "currency": "ghs",
-        **fields,
-    }
-
-
-def create_event(events: TestClient, organizer: User, **fields: Any) -> dict[str, Any]:
-    response = events.post("/api/events/", json=event_body(**fields), headers=organizer.headers)
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
+from tests.helpers.service_flows import INTERNAL, create_event, event_body, future
+from tests.helpers.services import Backend, receive_all, signed_in
 
 
 def test_an_organizer_publishes_an_event(auth: TestClient, events: TestClient) -> None:

@@ -12,8 +12,8 @@ from starlette.testclient import TestClient
 
 from services.event.tables import events as events_table
 from services.kit.db import utcnow
+from tests.helpers.service_flows import create_event, future
 from tests.services.conftest import SERVICE_TOKEN, User, signed_in
-from tests.services.test_services_event import create_event, future
 
 INTERNAL = {"X-Service-Token": SERVICE_TOKEN}
 

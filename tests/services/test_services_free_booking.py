@@ -5,11 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.services.cluster import Cluster
+from tests.helpers.cluster import Cluster
+from tests.helpers.service_flows import (
+    create_event,
+    emails_to,
+    has_kinds,
+    kinds,
+    reconciled,
+    seats_left,
+    wait_for,
+)
 from tests.services.conftest import SERVICE_TOKEN, signed_in
-from tests.services.test_services_booking import seats_left
-from tests.services.test_services_event import create_event
-from tests.services.test_services_platform import emails_to, has_kinds, kinds, reconciled, wait_for
 
 
 def _charge_of(platform: Cluster, booking_id: str) -> int:

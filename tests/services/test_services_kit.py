@@ -23,6 +23,7 @@ from services.kit.db import Database
 from services.kit.migrations import Migration, MigrationError, create_tables, migrate
 from services.kit.openapi import iter_routes
 from services.kit.store import MemoryStore, RedisStore, Store
+from tests.helpers.service_flows import event_body
 from tests.helpers.services import REDIS_URL, Backend, signed_in
 
 
@@ -154,8 +155,6 @@ def test_request_id_is_passed_downstream(auth: TestClient, make_settings: Any) -
     user = signed_in(auth, "organizer")
     overrides = Overrides(http_transport=httpx.MockTransport(record))
     with TestClient(create_event_app(make_settings(EventSettings), overrides)) as events:
-        from tests.services.test_services_event import event_body
-
         events.post(
             "/api/events/", json=event_body(), headers={**user.headers, "X-Request-ID": "trace-42"}
         )
@@ -193,8 +192,6 @@ def test_event_service_follows_a_key_rotation(make_settings: Any) -> None:
         overrides = Overrides(http_transport=httpx.MockTransport(route))
         settings = make_settings(EventSettings)
         with TestClient(create_event_app(settings, overrides)) as events:
-            from tests.services.test_services_event import event_body
-
             assert (
                 events.post(
                     "/api/events/", json=event_body(), headers=organizer.headers
@@ -232,7 +229,6 @@ class Clock:
 
 
 def _create(events: TestClient, user: Any) -> Any:
-    from tests.services.test_services_event import event_body
 
     return events.post("/api/events/", json=event_body(), headers=user.headers)
 

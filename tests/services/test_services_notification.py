@@ -12,8 +12,8 @@ import pytest
 
 from services.kit.consumer import Message
 from services.notification.emails import EMAILS, Templates
+from tests.helpers.cluster import Cluster
 from tests.helpers.services import queue_url, sent_emails, signed_in
-from tests.services.cluster import Cluster
 
 
 def wait_for(condition: Any, timeout: float = 15.0) -> Any:

@@ -12,26 +12,10 @@ import pytest
 from starlette.testclient import TestClient
 
 from services.kit.cards import luhn_valid
-from tests.helpers.services import SERVICE_TOKEN, User, receive_all, signed_in
+from tests.helpers.service_flows import DECLINED_CARD, GOOD_CARD, INTERNAL, charge_body
+from tests.helpers.services import User, receive_all, signed_in
 
-INTERNAL = {"X-Service-Token": SERVICE_TOKEN}
-GOOD_CARD = "4242424242424242"
-DECLINED_CARD = "4000000000000002"
 NO_FUNDS_CARD = "4000000000009995"
-
-
-def charge_body(user: User, **fields: Any) -> dict[str, Any]:
-    key = fields.pop("key", None) or str(uuid.uuid4())
-    return {
-        "idempotency_key": key,
-        "booking_id": key,
-        "user_id": user.id,
-        "user_email": user.email,
-        "amount_cents": 5000,
-        "currency": "GHS",
-        "card_number": GOOD_CARD,
-        **fields,
-    }
 
 
 def charge(payments: TestClient, user: User, **fields: Any) -> dict[str, Any]:

@@ -1,52 +1,27 @@
 """The five services together in one process, messaging through a real moto server: the whole
 flow a user sees, and faults in the middle of it. Every scenario ends with the seats, bookings
-and payments agreeing exactly (tests/services/ledger.py)."""
+and payments agreeing exactly (tests/helpers/ledger.py)."""
 
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 from typing import Any
 
-import pytest
-
-from tests.helpers.services import User, login, queue_url, register, sent_emails, signed_in
-from tests.services.cluster import Cluster
-from tests.services.ledger import assert_reconciled, read_ledger
-from tests.services.test_services_booking import DECLINED_CARD, book, seats_left
-from tests.services.test_services_event import create_event
-from tests.services.test_services_outbox import Broker
-
-
-def wait_for(condition: Any, timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
-def kinds(platform: Cluster, user: User) -> Counter[str]:
-    found = platform["notification"].get("/api/notifications/", headers=user.headers).json()
-    return Counter(n["kind"] for n in found)
-
-
-def has_kinds(platform: Cluster, user: User, **expected: int) -> bool:
-    seen = kinds(platform, user)
-    return all(seen[kind] >= count for kind, count in expected.items())
-
-
-def reconciled(platform: Cluster, event: dict[str, Any]) -> Any:
-    ledger = platform.call(read_ledger, platform, event["id"])
-    assert_reconciled(ledger)
-    return ledger
-
-
-def emails_to(aws: Any, user: User) -> list[str]:
-    return sorted(e["subject"] for e in sent_emails(aws) if e["to"] == [user.email])
+from tests.helpers.broker import Broker
+from tests.helpers.cluster import Cluster
+from tests.helpers.service_flows import (
+    DECLINED_CARD,
+    book,
+    create_event,
+    emails_to,
+    has_kinds,
+    kinds,
+    reconciled,
+    seats_left,
+    wait_for,
+)
+from tests.helpers.services import User, login, queue_url, register, signed_in
 
 
 def test_register_book_pay_notify_cancel_refund(start_platform: Any, aws: Any) -> None:
@@ -277,22 +252,12 @@ def test_poison_event_updates_reach_the_dead_letter_queue_and_others_are_served(
     reconciled(platform, event)
 
 
-@pytest.fixture
-def broker(aws: Any) -> Any:  # `aws` sets the credentials variables
-    server = Broker()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
 def test_a_broker_outage_during_bookings_only_delays_messages(
     start_platform: Any, broker: Broker
 ) -> None:
     from tests.helpers.messaging import provision_messaging
 
-    broker.start()
-    provision_messaging(broker)
+    broker.start(provision_messaging)
     endpoint = {"aws_endpoint_url": broker.endpoint_url}
     platform: Cluster = start_platform(
         auth=endpoint, event=endpoint, payment=endpoint, booking=endpoint, notification=endpoint
@@ -307,8 +272,7 @@ def test_a_broker_outage_during_bookings_only_delays_messages(
     relay = platform["booking"].kit.relay
     assert platform.call(relay.pending) == 2  # booking-created and booking-confirmed wait
 
-    broker.start()  # back, empty: the infrastructure is recreated as Terraform would
-    provision_messaging(broker)
+    broker.start(provision_messaging)  # back, with its queues and topics
     wait_for(lambda: platform.call(relay.pending) == 0, timeout=30)
     wait_for(lambda: has_kinds(platform, guest, booking_confirmed=1), timeout=30)
     wait_for(lambda: platform.call(platform["payment"].kit.relay.pending) == 0, timeout=30)

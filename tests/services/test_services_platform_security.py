@@ -11,10 +11,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from services.kit.openapi import iter_routes
+from tests.helpers.cluster import Cluster
+from tests.helpers.service_flows import book, create_event
 from tests.helpers.services import SERVICE_TOKEN, sent_emails, signed_in
-from tests.services.cluster import Cluster
-from tests.services.test_services_booking import book
-from tests.services.test_services_event import create_event
 
 CARDS = {
     "4242424242424242": 201,  # succeeds

@@ -15,8 +15,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from services.auth.keys import generate_private_key
+from tests.helpers.service_flows import create_event, event_body
 from tests.helpers.services import PLATFORM, User, bearer, signed_in
-from tests.services.test_services_event import create_event, event_body
 
 
 def _claims(user: User, **changes: Any) -> dict[str, Any]:
