@@ -15,7 +15,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -143,9 +142,16 @@ class Database:
         conn.info[_AFTER_COMMIT].append(callback)
 
     def insert(self, table: sa.Table) -> Any:
-        """The dialect's INSERT, which offers `on_conflict_do_nothing()`."""
-        module = sqlite if self.is_sqlite else postgresql
-        return module.insert(table)
+        """The dialect's INSERT, which offers `on_conflict_do_nothing()`.
+
+        Imported here: a service on SQLite never loads the PostgreSQL dialect (about 2 MiB)."""
+        if self.is_sqlite:
+            from sqlalchemy.dialects import sqlite
+
+            return sqlite.insert(table)
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -1,6 +1,6 @@
-"""Publishing to the platform's SNS topics and SQS queues by their model names (boto3).
+"""Publishing to the platform's SNS topics and SQS queues by their model names (botocore).
 
-Works against AWS, LocalStack or a moto server (AWS_ENDPOINT_URL). Calls are synchronous boto3
+Works against AWS, LocalStack or a moto server (AWS_ENDPOINT_URL). Calls are synchronous botocore
 calls; the outbox relay runs them in a worker thread.
 """
 
@@ -32,7 +32,7 @@ class Publisher:
     """Sends message bodies to the topics and queues `service` may publish to.
 
     With `connect` instead of clients, the (sns, sqs) clients are made at the first publish:
-    a service that has nothing to publish yet has not imported boto3 (tens of MiB)."""
+    a service that has nothing to publish yet has not imported botocore (tens of MiB)."""
 
     def __init__(
         self,
@@ -158,18 +158,27 @@ class Publisher:
 
 
 @functools.cache
-def aws_session(region: str) -> Any:
-    """The process's one boto3 session: its clients share one loader, so the endpoint data
-    and each service model are read once, not once per client."""
-    import boto3
+def _session() -> Any:
+    """The process's one botocore session: its clients share one loader, so the endpoint data
+    and each service model are read once, not once per client. botocore's own session, not
+    boto3's: boto3 adds resources and S3 transfers (s3transfer, multiprocessing) that no
+    service uses."""
+    import botocore.session
 
-    return boto3.session.Session(region_name=region)
+    return botocore.session.get_session()
+
+
+def aws_client(service: str, region: str, endpoint_url: str | None, config: Any) -> Any:
+    """A low-level client (the same as boto3's) from the process's one session."""
+    return _session().create_client(
+        service, region_name=region, endpoint_url=endpoint_url, config=config
+    )
 
 
 def aws_clients(
     region: str, endpoint_url: str | None, *, topics: bool = True, queues: bool = True
 ) -> tuple[Any, Any]:
-    """(sns, sqs) boto3 clients with short timeouts: the relay retries, the request never waits.
+    """(sns, sqs) clients with short timeouts: the relay retries, the request never waits.
 
     Only those the service publishes with are made (`topics`, `queues`); the other is None."""
     from botocore.config import Config
@@ -177,10 +186,9 @@ def aws_clients(
     config = Config(
         connect_timeout=2, read_timeout=5, retries={"max_attempts": 2, "mode": "standard"}
     )
-    session = aws_session(region)
     return (
-        session.client("sns", endpoint_url=endpoint_url, config=config) if topics else None,
-        session.client("sqs", endpoint_url=endpoint_url, config=config) if queues else None,
+        aws_client("sns", region, endpoint_url, config) if topics else None,
+        aws_client("sqs", region, endpoint_url, config) if queues else None,
     )
 
 
@@ -194,7 +202,7 @@ def consumer_sqs_client(region: str, endpoint_url: str | None, wait_seconds: int
         retries={"max_attempts": 3, "mode": "standard"},
         max_pool_connections=20,
     )
-    return aws_session(region).client("sqs", endpoint_url=endpoint_url, config=config)
+    return aws_client("sqs", region, endpoint_url, config)
 
 
 def _attributes(attributes: dict[str, str]) -> dict[str, dict[str, str]]:

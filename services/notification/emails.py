@@ -147,9 +147,9 @@ class SesMailer:
 def ses_client(region: str, endpoint_url: str | None) -> Any:
     from botocore.config import Config
 
-    from services.kit.messaging import aws_session
+    from services.kit.messaging import aws_client
 
     config = Config(
         connect_timeout=2, read_timeout=10, retries={"max_attempts": 3, "mode": "standard"}
     )
-    return aws_session(region).client("sesv2", endpoint_url=endpoint_url, config=config)
+    return aws_client("sesv2", region, endpoint_url, config)
