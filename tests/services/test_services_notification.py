@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 import uuid
 from typing import Any
 
@@ -13,17 +12,8 @@ import pytest
 from services.kit.consumer import Message
 from services.notification.emails import EMAILS, Templates
 from tests.helpers.cluster import Cluster
+from tests.helpers.service_flows import wait_for
 from tests.helpers.services import queue_url, sent_emails, signed_in
-
-
-def wait_for(condition: Any, timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 def envelope(kind: str, data: dict[str, Any], message_id: str | None = None) -> str:

@@ -410,23 +410,28 @@ def _start(
     return started
 
 
+def _watch_with(tools: ReleaseTools, options: ReleaseOptions, result: DeployResult) -> None:
+    """`watch_deploy` of `result` with this release's tools and options."""
+    watch_deploy(
+        result,
+        ecs=tools.ecs,
+        load_balancing=tools.load_balancing,
+        timeout=options.timeout,
+        clock=tools.clock,
+        sleep=tools.sleep,
+        rng=tools.rng,
+        on_poll=tools.on_poll,
+        interval=options.interval,
+        crash_loop=options.crash_loop,
+    )
+
+
 def _watch(
     result: DeployResult, report: ReleaseReport, tools: ReleaseTools, options: ReleaseOptions
 ) -> bool:
     """Watch `result`; False when Ctrl-C ended the watch (recorded on the report)."""
     try:
-        watch_deploy(
-            result,
-            ecs=tools.ecs,
-            load_balancing=tools.load_balancing,
-            timeout=options.timeout,
-            clock=tools.clock,
-            sleep=tools.sleep,
-            rng=tools.rng,
-            on_poll=tools.on_poll,
-            interval=options.interval,
-            crash_loop=options.crash_loop,
-        )
+        _watch_with(tools, options, result)
     except KeyboardInterrupt:
         report.interrupted = True
         for rollout in result.rollouts:
@@ -499,18 +504,7 @@ def _roll_back(report: ReleaseReport, tools: ReleaseTools, options: ReleaseOptio
         rollbacks.append(release.rollback)
     result = DeployResult(report.env, report.cluster, report.label, rollbacks)
     try:
-        watch_deploy(
-            result,
-            ecs=tools.ecs,
-            load_balancing=tools.load_balancing,
-            timeout=options.timeout,
-            clock=tools.clock,
-            sleep=tools.sleep,
-            rng=tools.rng,
-            on_poll=tools.on_poll,
-            interval=options.interval,
-            crash_loop=options.crash_loop,
-        )
+        _watch_with(tools, options, result)
     except KeyboardInterrupt:
         report.interrupted = True
         for rollback in rollbacks:
