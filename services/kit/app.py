@@ -281,6 +281,7 @@ async def _open_kit(
             poll_seconds=settings.outbox_poll_seconds,
             batch=settings.outbox_batch,
             max_backoff_seconds=settings.outbox_max_backoff_seconds,
+            linger_seconds=settings.outbox_linger_seconds,
         )
         outbox_.relay = relay
     mongo_url = settings.resolved_audit_mongo_url()

@@ -135,13 +135,21 @@ class OutboxRelay:
         batch: int = 100,
         max_backoff_seconds: float = 60.0,
         lease_seconds: float = 60.0,
+        linger_seconds: float = 0.05,
     ) -> None:
+        """`linger_seconds`: after a round that sent less than a full batch, the pause before
+        the next one. A relay woken by every commit would otherwise go round once per
+        message or two under load (two transactions and a broker call each); lingering lets
+        the messages of that moment go out together, at the cost of that much latency. A
+        round that finds nothing waits to be woken (or `poll_seconds`) as before, so the first
+        message after a quiet time goes out at once."""
         self.db = db
         self.publisher = publisher
         self.poll_seconds = poll_seconds
         self.batch = batch
         self.max_backoff = max_backoff_seconds
         self.lease = dt.timedelta(seconds=lease_seconds)
+        self.linger = linger_seconds
         self._loop = Loop("outbox-relay", self._step, poll_seconds)
 
     def wake_soon(self) -> None:
@@ -244,8 +252,13 @@ class OutboxRelay:
         return int(count or 0)
 
     async def _step(self) -> bool:
+        """True: go round again now (more may be waiting); False: wait to be woken."""
         sent, failed = await self.relay_once()
-        return bool(sent) and not failed  # a full batch went out: more may be waiting
+        if failed or not sent:
+            return False
+        if sent < self.batch and self.linger > 0:
+            await asyncio.sleep(self.linger)  # let what comes meanwhile join the next round
+        return True
 
     def start(self) -> None:
         self._loop.start()

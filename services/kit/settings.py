@@ -161,6 +161,12 @@ class ServiceSettings(BaseSettings):
         default=60.0, gt=0, description="longest wait between retries of a failing message"
     )
     outbox_batch: int = Field(default=100, ge=1, le=1000, description="messages per relay round")
+    outbox_linger_seconds: float = Field(
+        default=0.05,
+        ge=0,
+        le=5,
+        description="while messages keep coming, the pause between relay rounds (fuller batches)",
+    )
     consumer_enabled: bool = Field(
         default=True, description="long-poll the queues the model says this service consumes"
     )

@@ -115,3 +115,44 @@ def test_the_relay_sends_batches_and_retries_refused_entries(tmp_path: Path) -> 
         await db.close()
 
     asyncio.run(scenario())
+
+
+def test_under_a_stream_of_commits_the_relay_sends_fuller_batches(tmp_path: Path) -> None:
+    """Each commit wakes the relay; after a round that sent something it lingers, so the
+    messages committed meanwhile go out in one call instead of one call each."""
+    import asyncio
+
+    from services.kit.db import Database
+    from services.kit.migrations import migrate
+    from services.kit.outbox import MIGRATIONS, Outbox, OutboxRelay
+
+    async def scenario() -> None:
+        db = Database(f"sqlite:///{tmp_path / 'relay.sqlite3'}")
+        await migrate(db, list(MIGRATIONS))
+        box = Outbox("booking")
+        publisher = _PartlyRefusing(refuse=set())
+        # A long linger, so the ten commits below fit in it even on a slow machine.
+        relay = OutboxRelay(db, publisher, poll_seconds=30, linger_seconds=2.0)  # type: ignore[arg-type]
+        box.relay = relay
+        relay.start()
+        try:
+
+            async def commit(n: int) -> None:
+                async with db.write() as conn:
+                    await box.add(conn, "queue", "booking-created", {"n": n})
+
+            await commit(0)  # wakes the relay, which sends it alone and then lingers
+            async with asyncio.timeout(10):
+                while not publisher.batches:
+                    await asyncio.sleep(0.01)
+            for n in range(1, 11):  # each commit wakes the relay again
+                await commit(n)
+            async with asyncio.timeout(15):
+                while await relay.pending():
+                    await asyncio.sleep(0.05)
+        finally:
+            await relay.stop()
+            await db.close()
+        assert [len(ids) for _, ids in publisher.batches] == [1, 10]
+
+    asyncio.run(scenario())
