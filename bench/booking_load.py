@@ -134,10 +134,10 @@ class Platform:
         executable = shutil.which("moto_server", path=str(Path(sys.executable).parent))
         if executable is None:
             raise SystemExit("--relay needs moto_server (pip install 'moto[server]')")
-        self.moto = subprocess.Popen(
+        self.moto = subprocess.Popen(  # one line per request: broker_calls() counts them
             [executable, "-H", "127.0.0.1", "-p", str(self.moto_port)],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=(self.logs / "moto.log").open("w"),
         )
         wait_for_port(self.moto_port)
         environ = {
@@ -159,6 +159,15 @@ class Platform:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=10)
+
+
+def broker_calls(logs: Path) -> int:
+    """Requests the moto server has answered so far (0 without --relay)."""
+    path = logs / "moto.log"
+    if not path.exists():
+        return 0
+    with path.open(encoding="utf-8", errors="replace") as log:
+        return sum(1 for line in log if '"POST ' in line)
 
 
 def _provision(endpoint: str) -> None:
@@ -372,12 +381,14 @@ def main() -> int:
             ),
         }
         meter = CpuMeter(platform)
+        calls_before = broker_calls(logs)
         phases |= {
             "bookings": load(
                 port, kind="post", event_id=hot, max_requests=args.max_requests, **common
             ),
         }
         cpu = meter.used()
+        calls = broker_calls(logs) - calls_before
         phases |= {
             "sell-out": load(
                 port,
@@ -431,10 +442,15 @@ def main() -> int:
         + ", ".join(f"{name} {seconds * 1000 / booked:.2f}" for name, seconds in cpu.items())
         + f"; total {sum(cpu.values()) * 1000 / booked:.2f}"
     )
+    if args.relay:
+        print(f"broker calls in the bookings phase: {calls} ({calls / booked:.2f} per booking)")
+    # The relay path's target is the one the performance issue set (the broker on these cores).
+    rps_target, p99_target = (400, 300) if args.relay else (250, 400)
     result = phases["bookings"]
-    met = result["rps"] >= 250 and result["p99_ms"] <= 400
+    met = result["rps"] >= rps_target and result["p99_ms"] <= p99_target
     print(
-        f"target >= 250 bookings/s with p99 <= 400 ms: {'met' if met else 'MISSED'} "
+        f"target >= {rps_target} bookings/s with p99 <= {p99_target} ms: "
+        f"{'met' if met else 'MISSED'} "
         f"({result['rps']:.0f}/s, p99 {result['p99_ms']:.0f} ms); logs in {logs}"
     )
     return 1 if failures else 0
