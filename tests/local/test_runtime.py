@@ -138,6 +138,19 @@ def test_up_twice_reports_the_running_environment_and_starts_nothing(
     assert len(local_lab.leftovers()) == len(first.status.components) + 1  # + the supervisor
 
 
+def test_down_from_the_process_that_ran_up_leaves_no_zombie_supervisor(
+    local_lab: LocalLab,
+) -> None:
+    """The supervisor is this process's child: `down` collects its exit status, so it is
+    neither a zombie afterwards nor reported as still running when this process exits."""
+    supervisor = local_lab.up().status.supervisor_pid
+    local_lab.down()
+    status = Path(f"/proc/{supervisor}/status")
+    # Gone, or (a PID reused since) another process: never the supervisor's zombie.
+    lines = status.read_text().splitlines() if status.exists() else []
+    assert "State:\tZ (zombie)" not in lines, lines[:3]
+
+
 def test_a_taken_port_is_named_with_its_process_and_nothing_starts(
     local_lab: LocalLab,
 ) -> None:

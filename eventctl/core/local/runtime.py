@@ -44,8 +44,15 @@ from eventctl.errors import EventctlError
 from platform_model import LocalProfile, Platform
 
 SUPERVISOR_MODULE = "eventctl.core.local.supervisor"
-# Launched supervisors stay referenced, so this process never warns that one is still running.
+# Supervisors this process launched, kept referenced while they run (a dropped Popen of a
+# running process warns that it is still running); `_reap_launched` forgets those that ended.
 _launched: list[subprocess.Popen[bytes]] = []
+
+
+def _reap_launched() -> None:
+    """Collect the exit status of launched supervisors that have ended (stopped by `down`,
+    from this process or another), so none is left a zombie or reported as still running."""
+    _launched[:] = [process for process in _launched if process.poll() is None]
 
 
 @dataclass(frozen=True)
@@ -397,6 +404,7 @@ def _launch(paths: RuntimePaths, options: LocalOptions) -> subprocess.Popen[byte
             cwd=paths.root,
             start_new_session=True,  # a Ctrl-C in this terminal is handled here, not there
         )
+    _reap_launched()
     _launched.append(process)
     return process
 
@@ -564,4 +572,5 @@ def down(platform: Platform, options: LocalOptions) -> DownResult:
                     )
                 )
         clear_state(paths)
+    _reap_launched()
     return DownResult(was_running=True, stopped=tuple(stopped), left_alone=tuple(left))
