@@ -50,7 +50,9 @@ class LedgerEntry:
     env: str
     service: str
     step: int
-    """1: the release moved the service; 2: it moved it back (rollback after a failure)"""
+    """0: the release started moving the service (written before the wait, so a deploy that
+    never finishes is still in the ledger); 1: it moved it; 2: it moved it back (rollback
+    after a failure)"""
     kind: str
     """'deploy', 'rollback' (to an earlier release, asked for), 'automatic rollback'"""
     image: str
@@ -130,21 +132,26 @@ class Ledger:
         return key
 
     def entries(self, service: str | None = None) -> list[LedgerEntry]:
-        """Every entry (of `service`), oldest release first."""
+        """Every entry (of `service`), oldest release first; a release's step-0 entry only
+        when no later step of it followed (the deploy is running, or ended unfinished)."""
         keys = [o.key for o in self.store.list_objects(self.bucket, self.prefix)]
         if service is not None:
             keys = [k for k in keys if k.split("/")[-2:-1] == [service]]
         with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
             bodies = list(pool.map(lambda k: self.store.get_bytes(self.bucket, k), keys))
         found = [LedgerEntry.from_dict(json.loads(body)) for body in bodies]
-        return sorted(found, key=lambda e: (e.release_id, e.service, e.step))
+        finished = {(e.release_id, e.service) for e in found if e.step > 0}
+        shown = [e for e in found if e.step > 0 or (e.release_id, e.service) not in finished]
+        return sorted(shown, key=lambda e: (e.release_id, e.service, e.step))
 
 
 def final_entries(entries: list[LedgerEntry]) -> list[LedgerEntry]:
     """The last entry of each (release, service), oldest release first: what each release
-    left running."""
+    left running. A lone step-0 entry is left out: it does not say how that release ended."""
     last: dict[tuple[str, str], LedgerEntry] = {}
     for entry in entries:
+        if entry.step == 0:
+            continue
         key = (entry.release_id, entry.service)
         if key not in last or entry.step > last[key].step:
             last[key] = entry

@@ -7,7 +7,9 @@ just built and pushed), and:
    none: a deploy of one service while another runs fails at once, naming the holder);
 2. reads every service's live task definition before changing anything;
 3. moves the services in dependency order (the model's `calls`: a service moves after those it
-   calls), each level at once, and waits with the health-gated watcher;
+   calls), each level at once, and waits with the health-gated watcher; as a level starts,
+   each of its services gets a step-0 ledger entry (so a deploy killed in the wait is still
+   in the ledger);
 4. on any failure (failed rollout, circuit-breaker rollback, crash loop, timeout, a failed
    call, Ctrl-C when the caller says so) points every service this release moved back at the
    last release that was healthy, and waits for that to be healthy too;
@@ -22,7 +24,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from eventctl.adapters.aws.ecs import Ecs
@@ -52,6 +54,7 @@ from eventctl.core.deploy.start import (
 from eventctl.core.deploy.state import (
     CRASH_LOOP,
     FAILED,
+    IN_PROGRESS,
     INTERRUPTED,
     SUCCEEDED,
     DeployResult,
@@ -339,7 +342,7 @@ def _run(
             label=options.label,
             services=[ServiceRelease(p.service.name, git_sha=p.git_sha) for p in plans],
         )
-        failed = _move(platform, report, plans, tools, options)
+        failed = _move(platform, report, plans, tools, options, kind)
         if (failed and options.roll_back and not report.interrupted) or report.rollback_asked:
             try:
                 _roll_back(report, tools, options)
@@ -370,6 +373,7 @@ def _move(
     plans: list[RolloutPlan],
     tools: ReleaseTools,
     options: ReleaseOptions,
+    kind: str,
 ) -> bool:
     """Move level after level; True when something failed (and the rest was not moved)."""
     by_name = {s.service: s for s in report.services}
@@ -377,6 +381,7 @@ def _move(
         level_plans = [p for p in plans if p.service in level]
         _step(tools, "moving " + ", ".join(p.service.name for p in level_plans))
         started = _start(report, level_plans, by_name, tools)
+        _record_started(report, started, by_name, tools, kind)
         result = DeployResult(report.env, report.cluster, report.label, started)
         if started and not _watch(result, report, tools, options):
             return True
@@ -522,6 +527,31 @@ def _image_of(ecs: Ecs, task_definition: str, service: str, tools: ReleaseTools)
     return str(service_container(definition, chosen).get("image", ""))
 
 
+def _record_started(
+    report: ReleaseReport,
+    started: list[ServiceRollout],
+    by_name: dict[str, ServiceRelease],
+    tools: ReleaseTools,
+    kind: str,
+) -> None:
+    """A step-0 entry for each service as ECS starts moving it, before the wait: a deploy
+    that never gets to `_record` (killed, its machine lost) still leaves the release in the
+    ledger, with the task definition it started. A failed write is reported, not raised."""
+    now = tools.wall()
+    for rollout in started:
+        release = by_name[rollout.service]
+        entry = _entry(report, release, rollout, 0, kind, tools.who, release.started_at, now)
+        detail = (
+            "recorded as the rollout started; no outcome followed while this entry stands "
+            "alone: the deploy is still running (it holds the deploy lock) or ended unfinished"
+        )
+        try:
+            tools.ledger.append(replace(entry, outcome=IN_PROGRESS, detail=detail))
+        except EventctlError as exc:
+            report.ledger_error = exc.message
+            return
+
+
 def _record(
     report: ReleaseReport, plans: list[RolloutPlan], tools: ReleaseTools, kind: str
 ) -> None:
@@ -575,7 +605,7 @@ def _entry(
         image_digest=rollout.image_digest,
         task_definition=rollout.task_definition,
         previous_task_definition=rollout.previous_task_definition,
-        git_sha=release.git_sha if step == 1 else None,
+        git_sha=release.git_sha if step <= 1 else None,
         who=who,
         started_at=utc_iso(started),
         finished_at=utc_iso(now),

@@ -18,7 +18,7 @@ from eventctl.adapters.aws.elbv2 import LoadBalancing
 from eventctl.adapters.aws.logs import CloudWatchLogs
 from eventctl.adapters.aws.s3 import S3Objects
 from eventctl.core.deploy.images import resolve_tag
-from eventctl.core.deploy.ledger import Ledger
+from eventctl.core.deploy.ledger import Ledger, final_entries
 from eventctl.core.deploy.lock import DeployLocks
 from eventctl.core.deploy.release import (
     ReleaseOptions,
@@ -31,6 +31,7 @@ from eventctl.core.deploy.release import (
 from eventctl.core.deploy.state import (
     CRASH_LOOP,
     FAILED,
+    IN_PROGRESS,
     INTERRUPTED,
     ROLLED_BACK,
     SUCCEEDED,
@@ -61,6 +62,7 @@ class World:
         self.sleeps: list[float] = []
         self.steps: list[str] = []
         self.interrupt_at: int | None = None
+        self.kill_at: int | None = None
         self.answer = True
 
     def push(self, tag: str, services: tuple[str, ...]) -> None:
@@ -83,6 +85,8 @@ class World:
         self.now += seconds
         if self.interrupt_at is not None and len(self.sleeps) == self.interrupt_at:
             raise KeyboardInterrupt
+        if self.kill_at is not None and len(self.sleeps) == self.kill_at:
+            raise Killed
 
     def tools(self, ecs_client: Any) -> ReleaseTools:
         backoff = Backoff(sleep=self.sleep, rng=random.Random(1))
@@ -135,6 +139,11 @@ class World:
     def lock_items(self) -> list[dict[str, Any]]:
         items = self.moto.client("dynamodb").scan(TableName=self.names.lock_table)["Items"]
         return list(items)
+
+
+class Killed(BaseException):
+    """The deploy's process ends here, as under SIGKILL: nothing after it runs (except the
+    `finally` blocks, which a real kill would not run either: the lock would stay)."""
 
 
 @pytest.fixture
@@ -294,6 +303,22 @@ def test_ctrl_c_answered_no_leaves_the_rollout(world: World) -> None:
     assert auth.outcome == INTERRUPTED and auth.rollback is None
     assert world.live()["auth"] == "2"
     assert [e.outcome for e in world.ledger().entries("auth")] == [INTERRUPTED]
+
+
+def test_a_deploy_killed_while_waiting_is_still_in_the_ledger(world: World) -> None:
+    world.push("v2", ("auth",))
+    world.kill_at = 1
+
+    with pytest.raises(Killed):
+        world.release("v2", ("auth",), {("auth", "v2"): "stall"})
+
+    (entry,) = world.ledger().entries("auth")
+    assert (entry.step, entry.kind, entry.outcome) == (0, "deploy", IN_PROGRESS)
+    assert entry.revision == "event-planner-dev-auth-service:2"
+    assert entry.image.endswith(f"@{world.digests[('auth', 'v2')]}")
+    assert entry.who == CALLER and "ended unfinished" in entry.detail
+    # It says how the release began, not how it ended: rollback decisions do not count it.
+    assert final_entries(world.ledger().entries("auth")) == []
 
 
 def test_deploy_all_with_one_failure_moves_every_moved_service_back(moto_server: Any) -> None:
