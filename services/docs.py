@@ -181,9 +181,11 @@ def render() -> str:
         "Generated from each service's OpenAPI document (`<prefix>/openapi.json`) by",
         "`python -m services.docs > docs/services.md`; a test keeps this page equal to it.",
         "",
-        'Errors are always JSON `{"detail": ...}` (a message, or a list of field errors for',
-        "422). Every response carries `X-Request-ID`. `/internal/...` paths are for other",
-        "services only: the load balancer never routes them.",
+        'Errors are always JSON `{"detail": "<a sentence for a person>", "code": "<a stable',
+        'token for programs>"}`, with `field` when one input is at fault, `errors` (every',
+        "input at fault) on a 422, and what the error is about where useful (a declined",
+        "booking: `booking`); see `ErrorOut` below. Every response carries `X-Request-ID`.",
+        "`/internal/...` paths are for other services only: the load balancer never routes them.",
         "",
     ]
     for app, settings in zip(service_apps(), service_settings(), strict=True):

@@ -223,7 +223,8 @@ def _savings(out: Console, env: dict[str, Any]) -> None:
         if saving.get("seed_claim"):
             text += f". The seed claims: {saving['seed_claim']}; {saving['seed_verdict']}"
         out.print(text, highlight=False)
-    out.print("(Amounts in brackets: not recommended here; see the caveat.)")
+    if not all(saving["applicable"] for saving in env["savings"]):
+        out.print("(Amounts in brackets: not recommended here; see the caveat.)")
 
 
 def _actual(out: Console, env: dict[str, Any]) -> None:

@@ -154,12 +154,19 @@ def _parse_today(today: str | None) -> date:
         ) from None
 
 
+#: What each client is for, in the words of the error that refuses it without credentials.
+_PURPOSES = {
+    "ce": "Cost Explorer (`cost report --actual`)",
+    "pricing": "the AWS Price List API (`cost prices refresh`)",
+}
+
+
 def _client(cli: App, service: str, region: str) -> Any:
     """A client on the usual credential chain (profile, variables, role); refuses without one."""
     from eventctl.adapters.aws.clients import AwsTarget, make_client
 
     target = AwsTarget(region=region)
-    target.require_credentials(service)
+    target.require_credentials(_PURPOSES.get(service, service))
     return make_client(service, target)
 
 

@@ -30,6 +30,11 @@ class EventctlGroup(TyperGroup):
                 raise
             _print_error(exc)
             raise typer.Exit(exc.exit_code) from None
+        except typer.BadParameter as exc:
+            # Typer validates choices with pydantic, whose ValueError text leads with its own
+            # "Value error, "; the user reads only the sentence after it.
+            exc.message = exc.message.removeprefix("Value error, ")
+            raise
         except BrokenPipeError:
             # Caught here, before Click's own handler, which would exit 1.
             _silence_closed_stdout()

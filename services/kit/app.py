@@ -15,7 +15,6 @@ import httpx
 from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount, Router
@@ -37,7 +36,7 @@ from services.kit.http import (
 from services.kit.inbox import Inbox
 from services.kit.logs import request_id_var
 from services.kit.messaging import Publisher, aws_clients, check_destination, consumer_sqs_client
-from services.kit.middleware import RequestMiddleware
+from services.kit.middleware import Cors, RequestMiddleware
 from services.kit.migrations import Migration, migrate
 from services.kit.openapi import openapi_document
 from services.kit.outbox import Outbox, OutboxRelay
@@ -182,7 +181,7 @@ def build_app(
                 trusted_proxy_hops=settings.trusted_proxy_hops,
             ),
             Middleware(
-                CORSMiddleware,
+                Cors,
                 allow_origins=settings.allowed_origins(platform),
                 allow_methods=["GET", "POST", "PATCH", "DELETE"],
                 allow_headers=["Authorization", "Content-Type", "X-Request-ID", "Idempotency-Key"],

@@ -1,4 +1,5 @@
-"""The request middleware (pure ASGI): request id, one access log line, one audit record.
+"""The request middleware (pure ASGI): request id, one access log line, one audit record;
+and CORS, whose refusals answer in the services' error shape.
 
 The request id comes from `X-Request-ID` when it is well-formed, otherwise it is generated; it is
 returned in the response, put on every log line, and sent on downstream calls.
@@ -12,6 +13,9 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.kit.audit import AuditNote, AuditWriter, Outcome, audit_var
@@ -111,4 +115,26 @@ class RequestMiddleware:
             outcome=Outcome.from_status(status).value,
             request_id=request_id,
             client_ip=ip,
+        )
+
+
+class Cors(CORSMiddleware):
+    """Starlette's CORS handling, with a refused preflight in the services' error shape
+    (Starlette answers it in plain text: "Disallowed CORS origin")."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code != 400:
+            return response
+        refused = bytes(response.body).decode().removeprefix("Disallowed CORS ")
+        headers = {
+            k: v for k, v in response.headers.items() if k.lower().startswith("access-control-")
+        }
+        return JSONResponse(
+            {
+                "detail": f"this cross-origin request is not allowed (its {refused})",
+                "code": "cors_refused",
+            },
+            status_code=400,
+            headers=headers,
         )

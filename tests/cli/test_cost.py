@@ -271,6 +271,16 @@ def test_usage_file_and_flags_change_the_report(run_cli, tmp_path: Path) -> None
     assert more["usage_file"] == str(usage)
 
 
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_the_bracket_legend_is_printed_only_when_an_amount_is_in_brackets(  # type: ignore[no-untyped-def]
+    run_cli, env: str
+) -> None:
+    savings = json.loads(run_cli("cost", "report", "--env", env, "--json").stdout)
+    bracketed = [s for s in savings["environments"][0]["savings"] if not s["applicable"]]
+    text = run_cli("cost", "report", "--env", env).stdout
+    assert ("Amounts in brackets" in text) == bool(bracketed)
+
+
 def test_settings_change_the_report(run_cli) -> None:  # type: ignore[no-untyped-def]
     env = {"EVENTCTL_ENVIRONMENTS__DEV__DESIRED_COUNT": "3"}
     result = run_cli("cost", "report", "--env", "dev", "--json", env=env)
@@ -370,7 +380,7 @@ def test_actual_table_output(run_cli, monkeypatch) -> None:  # type: ignore[no-u
 def test_actual_without_credentials(run_cli) -> None:  # type: ignore[no-untyped-def]
     result = run_cli("cost", "report", "--actual", env=NO_AWS)
     assert result.exit_code == 1
-    assert "no AWS credentials found for ce" in result.stderr
+    assert "no AWS credentials found for Cost Explorer (`cost report --actual`)" in result.stderr
     assert "hint:" in result.stderr
 
 
@@ -422,7 +432,8 @@ def test_prices_refresh_writes_the_cache_the_report_then_uses(  # type: ignore[n
 def test_refresh_without_credentials(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     result = run_cli("cost", "prices", "refresh", "--cache-dir", str(tmp_path), env=NO_AWS)
     assert result.exit_code == 1
-    assert "no AWS credentials found for pricing" in result.stderr
+    needs = "no AWS credentials found for the AWS Price List API (`cost prices refresh`)"
+    assert needs in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 

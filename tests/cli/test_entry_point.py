@@ -59,6 +59,22 @@ def test_expected_error_has_no_traceback(tmp_path: Path) -> None:
     assert result.stderr.startswith("error: unknown environment 'nosuch'\nhint: known")
 
 
+@pytest.mark.parametrize(
+    ("args", "choices"),
+    [
+        (("cost", "report", "--format", "yaml"), "'table', 'json', 'csv', 'markdown'"),
+        (("env", "plan", "dev", "--format", "yaml"), "'table', 'json', 'markdown'"),
+    ],
+)
+def test_a_bad_choice_is_named_with_the_choices_in_plain_words(
+    args: tuple[str, ...], choices: str, tmp_path: Path
+) -> None:
+    result = run(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"'yaml' is not one of {choices}." in result.stderr
+    assert "Value error" not in result.stderr  # the validation library's wording, not ours
+
+
 def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     result = run("env", "show", "nosuch", env={"EVENTCTL_DEBUG": "1"}, cwd=tmp_path)
     assert result.returncode == 1

@@ -110,6 +110,15 @@ def test_request_id_is_passed_through_or_set(client: httpx.Client) -> None:
     assert re.fullmatch(r"[0-9a-f]{32}", request_id)
 
 
+def test_the_gateways_own_answers_carry_a_request_id_too(client: httpx.Client) -> None:
+    """A file, an app route, a 404 and a 405 of the gateway itself: the id given, or a new one."""
+    for method, path in (("GET", "/"), ("GET", "/events/x"), ("GET", "/api/nosuch"), ("POST", "/")):
+        given = client.request(method, path, headers={"X-Request-ID": "abc-123"})
+        assert given.headers["x-request-id"] == "abc-123", path
+        made = client.request(method, path)
+        assert re.fullmatch(r"[0-9a-f]{32}", made.headers["x-request-id"]), path
+
+
 def test_forwarded_headers_name_the_caller_and_hop_headers_stay(client: httpx.Client) -> None:
     response = client.get(
         "/api/echo/x",
@@ -219,9 +228,10 @@ def test_an_unchanged_file_is_revalidated_with_its_etag(client: httpx.Client) ->
 
 
 def test_missing_files_and_escapes_are_404(client: httpx.Client) -> None:
-    assert client.get("/missing.js").status_code == 404
-    assert client.get("/assets/missing.png").status_code == 404
-    assert client.get("/leak.txt").status_code == 404  # a symlink out of the web root
+    for path in ("/missing.js", "/assets/missing.png", "/leak.txt"):  # leak: a symlink out
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert response.json() == {"detail": f"the web app has no file {path}", "code": "not_found"}
 
 
 def test_the_web_app_is_read_only(client: httpx.Client) -> None:

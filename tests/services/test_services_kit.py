@@ -370,6 +370,10 @@ def test_only_the_web_app_origin_may_call_from_a_browser(auth: TestClient) -> No
     )
     assert refused.status_code == 400
     assert "access-control-allow-origin" not in refused.headers
+    assert refused.json() == {  # the services' error shape, not Starlette's plain text
+        "detail": "this cross-origin request is not allowed (its origin)",
+        "code": "cors_refused",
+    }
     assert auth.get("/healthz").headers["x-content-type-options"] == "nosniff"
     dev = EventSettings(environment="dev")
     assert dev.allowed_origins(dev.platform()) == ["https://www.dev.sankofagrid.com"]

@@ -58,7 +58,7 @@ DENIED_CODES = frozenset(
 
 CREDENTIALS_HINT = (
     "set AWS_PROFILE (after `aws sso login` or `aws configure`), or AWS_ACCESS_KEY_ID and "
-    "AWS_SECRET_ACCESS_KEY; for the local environment point --endpoint-url at the emulator"
+    "AWS_SECRET_ACCESS_KEY"
 )
 EXPIRED_HINT = "refresh them (`aws sso login`, or a new session token) and try again"
 DENIED_HINT = "the caller's IAM policy must allow this request"

@@ -64,8 +64,8 @@ def aws_environment(platform: Platform, env: str, *, frontend: bool = False) -> 
         )
     if platform.environment(env).kind != "aws":
         raise EventctlError(
-            f"deploy rolls images out to ECS; the {env} environment runs the services on this "
-            "machine",
+            f"the {env} environment runs the services on this machine: it has no ECS "
+            "services, releases or deploy history",
             hint="use --env dev or --env prod. To run this checkout's code locally: "
             f"`eventctl env down {env}` then `eventctl env up {env}` (a running environment "
             f"is not restarted); `eventctl env ps` shows what runs",

@@ -127,6 +127,10 @@ def create_app(config: GatewayConfig) -> ASGIApp:
                 response = _error(404, f"no service serves {path}")
             else:
                 response = _static(request, config)
+            # Its own answers carry a request id too, as the proxied ones do.
+            request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+            scope["gateway.request_id"] = request_id
+            response.headers["x-request-id"] = request_id
             await response(scope, receive, send)
             status = response.status_code
         log(
@@ -266,7 +270,7 @@ def _static(request: Request, config: GatewayConfig) -> Response:
     target = (root / relative).resolve()
     if not target.is_relative_to(root) or not target.is_file():
         headers = {**config.headers, "cache-control": web_assets.REVALIDATE}
-        return Response("Not Found", status_code=404, media_type="text/plain", headers=headers)
+        return _error(404, f"the web app has no file /{relative}", headers)
     name = target.relative_to(root).as_posix()
     stat = target.stat()
     etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'

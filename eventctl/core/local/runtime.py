@@ -197,7 +197,7 @@ def local_profile(platform: Platform, env: str) -> LocalProfile:
         local = [n for n, p in platform.environments.items() if p.kind == "local"]
         raise EventctlError(
             f"{env} is an AWS environment, not one that runs on this machine",
-            hint=f"the local environment is {', '.join(local)}; for {env} use "
+            hint=f"what runs on this machine: {', '.join(local)}; for {env}, use "
             f"`eventctl status --env {env}`",
         )
     return profile

@@ -272,7 +272,7 @@ def test_deploy_all_with_one_failure_says_so_service_by_service(
         ),
         (
             ["service", "auth", "--env", "local", "--tag", "v2"],
-            "error: deploy rolls images out to ECS; the local environment runs the services",
+            "error: the local environment runs the services on this machine: it has no ECS",
             "`eventctl env down local` then `eventctl env up local`",
         ),
         (
@@ -297,12 +297,18 @@ def test_deploy_all_with_one_failure_says_so_service_by_service(
         ),
         (
             ["all", "--env", "local", "--tag", "v2"],
-            "error: deploy rolls images out to ECS",
+            "error: the local environment runs the services on this machine",
             "hint: use --env dev or --env prod",
         ),
         (
             ["rollback", "auth", "--env", "local"],
-            "error: deploy rolls images out to ECS",
+            "error: the local environment runs the services on this machine",
+            "hint: use --env dev or --env prod",
+        ),
+        (
+            ["history", "--env", "local"],
+            "error: the local environment runs the services on this machine: it has no ECS "
+            "services, releases or deploy history",
             "hint: use --env dev or --env prod",
         ),
     ],
