@@ -190,7 +190,7 @@ def render_history(out: Console, env: str, entries: list[LedgerEntry]) -> None:
             _number(e.revision),
             "auto-back" if e.kind == "automatic rollback" else e.kind,
             _coloured(e.outcome),
-            f"{e.duration_seconds:.0f}s",
+            "-" if e.step == 0 else f"{e.duration_seconds:.0f}s",  # step 0: no end yet
             e.who.rsplit("/", 1)[-1],
         )
     out.print(table)

@@ -168,11 +168,18 @@ def _session() -> Any:
     return botocore.session.get_session()
 
 
+_CLIENTS_LOCK = threading.Lock()
+
+
 def aws_client(service: str, region: str, endpoint_url: str | None, config: Any) -> Any:
-    """A low-level client (the same as boto3's) from the process's one session."""
-    return _session().create_client(
-        service, region_name=region, endpoint_url=endpoint_url, config=config
-    )
+    """A low-level client (the same as boto3's) from the process's one session.
+
+    Made one at a time: a botocore session is not safe to make clients from in two threads
+    at once, and tests run several services' start-ups in threads of one process."""
+    with _CLIENTS_LOCK:
+        return _session().create_client(
+            service, region_name=region, endpoint_url=endpoint_url, config=config
+        )
 
 
 def aws_clients(

@@ -127,8 +127,10 @@ class Cors(CORSMiddleware):
         if response.status_code != 400:
             return response
         refused = bytes(response.body).decode().removeprefix("Disallowed CORS ")
-        headers = {
-            k: v for k, v in response.headers.items() if k.lower().startswith("access-control-")
+        headers = {  # Starlette's (Vary among them), but the body's own
+            k: v
+            for k, v in response.headers.items()
+            if k.lower() not in ("content-type", "content-length")
         }
         return JSONResponse(
             {

@@ -84,7 +84,12 @@ class Broker:
 
 
 class _Forwarder:
-    """Accepts on 127.0.0.1:`port` and pipes each connection to 127.0.0.1:`upstream`."""
+    """Accepts on 127.0.0.1:`port` and pipes each connection to 127.0.0.1:`upstream`.
+
+    Each accepted connection is a pair of sockets and two pipe threads, one per direction.
+    A pair is closed by the thread that ends second, so no thread ever uses a closed (and
+    perhaps reused) descriptor; `close()` only shuts sockets down, which ends both threads.
+    """
 
     def __init__(self, port: int, upstream: int) -> None:
         self.upstream = upstream
@@ -93,16 +98,19 @@ class _Forwarder:
         self.listener.bind(("127.0.0.1", port))
         self.listener.listen(64)
         self.lock = threading.Lock()
-        self.open: set[socket.socket] = set()
+        self.pairs: dict[int, tuple[socket.socket, socket.socket]] = {}
+        self.ends: dict[int, int] = {}  # pipe threads of a pair that have ended
         self.closed = False
-        threading.Thread(target=self._accept, name="broker-forwarder", daemon=True).start()
+        self.acceptor = threading.Thread(target=self._accept, name="broker-forwarder", daemon=True)
+        self.acceptor.start()
 
     def _accept(self) -> None:
+        number = 0
         while True:
             try:
                 client, _ = self.listener.accept()
             except OSError:
-                return  # closed
+                return  # shut down: the outage has begun
             try:
                 server = socket.create_connection(("127.0.0.1", self.upstream), timeout=5)
             except OSError:
@@ -114,31 +122,44 @@ class _Forwarder:
                     client.close()
                     server.close()
                     return
-                self.open.update((client, server))
+                number += 1
+                self.pairs[number] = (client, server)
+                self.ends[number] = 0
             for source, sink in ((client, server), (server, client)):
-                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+                threading.Thread(
+                    target=self._pipe, args=(number, source, sink), daemon=True
+                ).start()
 
-    def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pipe(self, number: int, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(_CHUNK):
                 sink.sendall(data)
         except OSError:
             pass
-        finally:
-            for sock in (source, sink):  # the other direction ends too
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-            with self.lock:
-                if source in self.open:
-                    self.open.discard(source)
-                    source.close()
-
-    def close(self) -> None:
-        with self.lock:
-            self.closed = True
-            sockets, self.open = set(self.open), set()
-        self.listener.close()
-        for sock in sockets:
+        for sock in (source, sink):  # the other direction ends too
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+        with self.lock:
+            self.ends[number] += 1
+            if self.ends[number] < 2:
+                return
+            del self.ends[number]
+            pair = self.pairs.pop(number)
+        for sock in pair:
             sock.close()
+
+    def close(self) -> None:
+        """Refuse new connections from now on and end the open ones."""
+        with self.lock:
+            self.closed = True
+            pairs = list(self.pairs.values())
+        # shutdown() wakes the thread blocked in accept(); close() alone would leave the port
+        # listening (connections accepted and dropped, not refused) and the thread waiting.
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
+        self.listener.close()
+        self.acceptor.join(timeout=5)
+        for pair in pairs:
+            for sock in pair:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)

@@ -374,6 +374,7 @@ def test_only_the_web_app_origin_may_call_from_a_browser(auth: TestClient) -> No
         "detail": "this cross-origin request is not allowed (its origin)",
         "code": "cors_refused",
     }
+    assert "origin" in refused.headers["vary"].lower()  # caches keep answers per origin
     assert auth.get("/healthz").headers["x-content-type-options"] == "nosniff"
     dev = EventSettings(environment="dev")
     assert dev.allowed_origins(dev.platform()) == ["https://www.dev.sankofagrid.com"]

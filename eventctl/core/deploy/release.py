@@ -542,8 +542,8 @@ def _record_started(
         release = by_name[rollout.service]
         entry = _entry(report, release, rollout, 0, kind, tools.who, release.started_at, now)
         detail = (
-            "recorded as the rollout started; no outcome followed while this entry stands "
-            "alone: the deploy is still running (it holds the deploy lock) or ended unfinished"
+            "recorded as the rollout started; while this entry stands alone, the deploy is "
+            "still running (it holds the deploy lock) or ended unfinished, without an outcome"
         )
         try:
             tools.ledger.append(replace(entry, outcome=IN_PROGRESS, detail=detail))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
 import time
 import uuid
@@ -35,6 +36,9 @@ from eventctl.core import web_assets
 from eventctl.core.web_security import security_headers
 
 STATIC_METHODS = frozenset({"GET", "HEAD"})
+# A request id the services accept as given (services/kit/middleware.py); another is replaced,
+# so the gateway's log line and the service's share the id.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 
 # Headers that describe one connection, not the message: never forwarded (RFC 9110 7.6.1).
 HOP_BY_HOP = frozenset(
@@ -128,7 +132,7 @@ def create_app(config: GatewayConfig) -> ASGIApp:
             else:
                 response = _static(request, config)
             # Its own answers carry a request id too, as the proxied ones do.
-            request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+            request_id = _request_id(request)
             scope["gateway.request_id"] = request_id
             response.headers["x-request-id"] = request_id
             await response(scope, receive, send)
@@ -183,7 +187,7 @@ def _error(status: int, detail: str, headers: Mapping[str, str] | None = None) -
 
 async def _proxy(request: Request, backend: Backend, client: httpx.AsyncClient, send: Send) -> int:
     """Send the request on to `backend` and its answer back; returns the status sent."""
-    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+    request_id = _request_id(request)
     request.scope["gateway.request_id"] = request_id
     headers = _forward_headers(request, request_id)
     has_body = "content-length" in request.headers or "transfer-encoding" in request.headers
@@ -226,6 +230,12 @@ async def _relay(upstream: httpx.Response, send: Send) -> None:
     except httpx.TransportError:
         pass  # the backend went away mid-body: end the response; the client sees it cut
     await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _request_id(request: Request) -> str:
+    """The caller's X-Request-ID when it is well-formed, else a new one."""
+    given = request.headers.get("x-request-id", "")
+    return given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
 
 def _forward_headers(request: Request, request_id: str) -> list[tuple[str, str]]:
