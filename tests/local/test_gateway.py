@@ -304,3 +304,33 @@ def test_security_headers_are_those_of_the_cloudfront_policy(tmp_path: Path) -> 
     assert hsts["include_subdomains"] and hsts["preload"]
     assert "connect-src 'self' https://api.example.org;" in evaluated["csp"]
     assert security_headers(["https://api.example.org"]) == expected
+
+
+def test_the_gateway_process_loads_no_websocket_library_and_no_cli(
+    static_dir: Path, tmp_path: Path
+) -> None:
+    """It serves no WebSocket (uvicorn would import one to offer it) and is not the CLI."""
+    port = free_port()
+    config = tmp_path / "gateway.json"
+    config.write_text(json.dumps({"static_dir": str(static_dir), "port": port, "backends": []}))
+    report = tmp_path / "importtime.txt"
+    with report.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-X", "importtime", "-m", "eventctl.core.local.gateway", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+        )
+        try:
+            wait_for_port(port)
+            assert httpx.get(f"http://127.0.0.1:{port}/", timeout=10).status_code == 200
+        finally:
+            process.terminate()
+            process.wait(10)
+    modules = {
+        line.rsplit("|", 1)[-1].strip().split(".")[0]
+        for line in report.read_text().splitlines()
+        if line.startswith("import time:")
+    }
+    assert "starlette" in modules  # the list is the real one
+    unwanted = modules & {"websockets", "wsproto", "typer", "pydantic"}
+    assert not unwanted, sorted(unwanted)

@@ -316,6 +316,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         server_header=False,
         date_header=False,  # the backends' Date passes through; static files need none
         proxy_headers=False,
+        ws="none",  # no WebSocket is served: uvicorn need not import a library for it
         timeout_graceful_shutdown=5,
     )
 
