@@ -138,8 +138,10 @@ def test_registry_reports_an_absent_image_as_none(registry: LocalRegistry) -> No
 def test_the_containerfile_keeps_botocore_data_for_every_client_the_services_make() -> None:
     used: set[str] = set()
     for path in (REPO_ROOT / "services").rglob("*.py"):
-        used |= set(re.findall(r'(?<!\w)client\(\s*"([a-z0-9-]+)"', path.read_text()))
-    assert used, "the scan found no boto3 clients: the pattern is stale"
+        # `session.client("sqs", ...)` or the kit's `aws_client("sqs", ...)`
+        found = re.findall(r'(?:(?<!\w)client|\baws_client)\(\s*"([a-z0-9-]+)"', path.read_text())
+        used |= set(found)
+    assert used, "the scan found no AWS clients: the pattern is stale"
     containerfile = (REPO_ROOT / "container" / "Containerfile").read_text()
     (kept,) = re.findall(r'ARG BOTOCORE_SERVICES="([^"]*)"', containerfile)
     assert used == set(kept.split())
